@@ -1,0 +1,483 @@
+//! Field names and the three kinds of policy condition.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use crate::rules::{self, FieldKind, FieldSpec, Role, FILENAME_PLACEHOLDER};
+use crate::Error;
+
+/// A form-field name in canonical spelling.
+///
+/// S3 compares field names case-insensitively; a `FieldName` stores the
+/// canonical spelling (`Content-Type`, `x-amz-meta-owner`), so two names that
+/// S3 considers equal are equal here too.
+///
+/// ```
+/// use policy_runtime::FieldName;
+///
+/// let name = FieldName::new("content-TYPE").unwrap();
+/// assert_eq!(name.as_str(), "Content-Type");
+/// assert_eq!(FieldName::new("X-Amz-Meta-Owner").unwrap().as_str(), "x-amz-meta-owner");
+/// assert!(FieldName::new("content_type").is_err()); // did you mean `Content-Type`?
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FieldName(Cow<'static, str>);
+
+impl FieldName {
+    /// Resolves a name a policy author may use in a condition: a known field
+    /// or `x-amz-meta-*`. Unknown names get a "did you mean" error; names
+    /// the signer sets, and `x-ignore-*`, are refused.
+    pub fn new(name: &str) -> Result<FieldName, Error> {
+        match rules::lookup(name) {
+            Some(FieldKind::Known(spec)) if spec.role == Role::User => Ok(Self::known(spec)),
+            Some(FieldKind::Known(spec)) => Err(Error::ReservedField {
+                name: spec.name.into(),
+            }),
+            Some(FieldKind::Meta(suffix)) => {
+                rules::check_meta_name(suffix).map_err(|reason| Error::InvalidFieldName {
+                    name: name.into(),
+                    reason,
+                })?;
+                Ok(Self::lenient(name))
+            }
+            Some(FieldKind::Ignored) => Err(Error::InvalidFieldName {
+                name: name.into(),
+                reason: "S3 ignores `x-ignore-*` fields, so they need no condition; add them to the form instead".into(),
+            }),
+            None => Err(Error::UnknownField {
+                name: name.into(),
+                suggestion: rules::suggest(name),
+            }),
+        }
+    }
+
+    /// A name as found in a policy document or a submitted form: known names
+    /// take their canonical spelling, all others are lower-cased. Never fails;
+    /// use [`FieldName::new`] to enforce S3's rules.
+    ///
+    /// ```
+    /// use policy_runtime::FieldName;
+    /// assert_eq!(FieldName::lenient("X-Whatever").as_str(), "x-whatever");
+    /// ```
+    pub fn lenient(name: &str) -> FieldName {
+        match rules::lookup(name) {
+            Some(FieldKind::Known(spec)) => Self::known(spec),
+            _ => FieldName(Cow::Owned(name.to_ascii_lowercase())),
+        }
+    }
+
+    pub(crate) const fn known(spec: &'static FieldSpec) -> FieldName {
+        FieldName(Cow::Borrowed(spec.name))
+    }
+
+    /// The canonical spelling.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// What this name refers to in the rule table, if anything.
+    pub fn kind(&self) -> Option<FieldKind<'_>> {
+        rules::lookup(&self.0)
+    }
+
+    /// The rules of this field: the table entry, or for metadata the shared
+    /// metadata rules (exact or starts-with, any value).
+    fn spec(&self) -> Option<(bool, rules::ValueRule, Role)> {
+        match self.kind()? {
+            FieldKind::Known(s) => Some((s.starts_with, s.value, s.role)),
+            FieldKind::Meta(_) => Some((true, rules::ValueRule::Any, Role::User)),
+            FieldKind::Ignored => None,
+        }
+    }
+}
+
+impl fmt::Debug for FieldName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl fmt::Display for FieldName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl AsRef<str> for FieldName {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+/// One condition of a POST policy.
+///
+/// ```
+/// use policy_runtime::{Condition, FieldName};
+///
+/// let c = Condition::starts_with(FieldName::new("key").unwrap(), "user/");
+/// assert!(c.check().is_ok());
+/// assert_eq!(c.to_string(), r#"["starts-with", "$key", "user/"]"#);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Condition {
+    /// The field must equal `value` exactly.
+    Eq {
+        /// The field.
+        field: FieldName,
+        /// The required value.
+        value: String,
+    },
+    /// The field must start with `prefix` (`""`: any value, but present).
+    StartsWith {
+        /// The field.
+        field: FieldName,
+        /// The required prefix.
+        prefix: String,
+    },
+    /// The file's size in bytes must lie in `min..=max`.
+    ContentLengthRange {
+        /// Smallest size allowed.
+        min: u64,
+        /// Largest size allowed.
+        max: u64,
+    },
+}
+
+impl Condition {
+    /// An exact-match condition.
+    pub fn eq(field: FieldName, value: impl Into<String>) -> Condition {
+        Condition::Eq {
+            field,
+            value: value.into(),
+        }
+    }
+
+    /// A starts-with condition.
+    pub fn starts_with(field: FieldName, prefix: impl Into<String>) -> Condition {
+        Condition::StartsWith {
+            field,
+            prefix: prefix.into(),
+        }
+    }
+
+    /// The field this condition constrains; `None` for the size range.
+    pub fn field(&self) -> Option<&FieldName> {
+        match self {
+            Condition::Eq { field, .. } | Condition::StartsWith { field, .. } => Some(field),
+            Condition::ContentLengthRange { .. } => None,
+        }
+    }
+
+    /// Checks this condition alone against S3's rules for a policy author:
+    /// known field, allowed match type, accepted value.
+    ///
+    /// ```
+    /// use policy_runtime::{Condition, FieldName};
+    /// let acl = FieldName::new("acl").unwrap();
+    /// assert!(Condition::eq(acl.clone(), "public-read").check().is_ok());
+    /// assert!(Condition::eq(acl, "world-writable").check().is_err());
+    /// ```
+    pub fn check(&self) -> Result<(), Error> {
+        self.check_with(false)
+    }
+
+    /// Like [`Condition::check`], but also accepts the fields the signer adds
+    /// (as they appear in a signed policy document).
+    pub(crate) fn check_with(&self, signed: bool) -> Result<(), Error> {
+        let (field, value, exact) = match self {
+            Condition::ContentLengthRange { min, max } => return check_range(*min, *max),
+            Condition::Eq { field, value } => (field, value, true),
+            Condition::StartsWith { field, prefix } => (field, prefix, false),
+        };
+        let name = field.as_str();
+        let Some((starts_with, rule, role)) = field.spec() else {
+            return Err(FieldName::new(name).err().unwrap_or(Error::UnknownField {
+                name: name.into(),
+                suggestion: None,
+            }));
+        };
+        match role {
+            Role::User => {}
+            Role::Signer if signed => {}
+            Role::Signer | Role::Reserved => {
+                return Err(Error::ReservedField { name: name.into() })
+            }
+        }
+        if let Some(FieldKind::Meta(suffix)) = field.kind() {
+            rules::check_meta_name(suffix).map_err(|reason| Error::InvalidFieldName {
+                name: name.into(),
+                reason,
+            })?;
+        }
+        let invalid = |reason| Error::InvalidValue {
+            field: name.into(),
+            value: value.clone(),
+            reason,
+        };
+        if exact {
+            if value.contains(FILENAME_PLACEHOLDER) {
+                return Err(Error::FilenameInExactValue { field: name.into() });
+            }
+            rule.check(value).map_err(invalid)
+        } else if !starts_with {
+            Err(Error::StartsWithNotAllowed { field: name.into() })
+        } else {
+            rule.check_prefix(value).map_err(invalid)
+        }
+    }
+}
+
+fn check_range(min: u64, max: u64) -> Result<(), Error> {
+    let reason = if min > max {
+        "the minimum is above the maximum; swap them"
+    } else if max > rules::MAX_UPLOAD_SIZE {
+        "a POST upload is at most 5 GiB (5368709120 bytes); lower the maximum or use multipart upload"
+    } else {
+        return Ok(());
+    };
+    Err(Error::InvalidContentLengthRange {
+        min,
+        max,
+        reason: reason.into(),
+    })
+}
+
+impl fmt::Display for Condition {
+    /// The condition as S3's JSON array or object, for messages.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = |v: &str| serde_json::to_string(v).map_err(|_| fmt::Error);
+        match self {
+            Condition::Eq { field, value } => {
+                write!(f, "{{{}: {}}}", s(field.as_str())?, s(value)?)
+            }
+            Condition::StartsWith { field, prefix } => write!(
+                f,
+                "[\"starts-with\", {}, {}]",
+                s(&format!("${field}"))?,
+                s(prefix)?
+            ),
+            Condition::ContentLengthRange { min, max } => {
+                write!(f, "[\"content-length-range\", {min}, {max}]")
+            }
+        }
+    }
+}
+
+/// Checks a list of conditions as a whole: each one alone, then pairs on the
+/// same field (duplicates, contradictions), then the set (one size range,
+/// not both `redirect` and `success_action_redirect`). Returns every problem.
+pub(crate) fn check_all(conditions: &[Condition], signed: bool) -> Vec<Error> {
+    let mut errors: Vec<Error> = conditions
+        .iter()
+        .filter_map(|c| c.check_with(signed).err())
+        .collect();
+    for (i, a) in conditions.iter().enumerate() {
+        for b in &conditions[..i] {
+            if let Some(e) = check_pair(b, a) {
+                errors.push(e);
+            }
+        }
+    }
+    let has = |name: &str| {
+        conditions
+            .iter()
+            .any(|c| c.field().is_some_and(|f| f.as_str() == name))
+    };
+    if has("redirect") && has("success_action_redirect") {
+        errors.push(Error::ContradictoryConditions {
+            field: "redirect, success_action_redirect".into(),
+            reason: "S3 follows `success_action_redirect` and ignores `redirect`".into(),
+        });
+    }
+    errors
+}
+
+fn check_pair(a: &Condition, b: &Condition) -> Option<Error> {
+    use Condition::*;
+    let same = |field: &FieldName, reason: Option<String>| {
+        Some(match reason {
+            Some(reason) => Error::ContradictoryConditions {
+                field: field.to_string(),
+                reason,
+            },
+            None => Error::DuplicateCondition {
+                field: field.to_string(),
+            },
+        })
+    };
+    match (a, b) {
+        (ContentLengthRange { .. }, ContentLengthRange { .. }) => Some(Error::DuplicateCondition {
+            field: "content-length-range".into(),
+        }),
+        (Eq { field: f, value: x }, Eq { field: g, value: y }) if f == g => same(
+            f,
+            (x != y).then(|| format!("it must equal both {x:?} and {y:?}")),
+        ),
+        (
+            Eq { field: f, value: v },
+            StartsWith {
+                field: g,
+                prefix: p,
+            },
+        )
+        | (
+            StartsWith {
+                field: g,
+                prefix: p,
+            },
+            Eq { field: f, value: v },
+        ) if f == g => same(
+            f,
+            (!v.starts_with(p.as_str()))
+                .then(|| format!("the exact value {v:?} does not start with {p:?}")),
+        ),
+        (
+            StartsWith {
+                field: f,
+                prefix: p,
+            },
+            StartsWith {
+                field: g,
+                prefix: q,
+            },
+        ) if f == g => same(
+            f,
+            (!p.starts_with(q.as_str()) && !q.starts_with(p.as_str()))
+                .then(|| format!("no value starts with both {p:?} and {q:?}")),
+        ),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(n: &str) -> FieldName {
+        FieldName::new(n).unwrap()
+    }
+
+    #[test]
+    fn names_are_canonical() {
+        assert_eq!(f("BUCKET"), f("bucket"));
+        assert_eq!(f("x-amz-meta-A"), f("X-AMZ-META-a"));
+        assert!(matches!(
+            FieldName::new("x-amz-signature"),
+            Err(Error::ReservedField { .. })
+        ));
+        assert!(matches!(
+            FieldName::new("x-amz-date"),
+            Err(Error::ReservedField { .. })
+        ));
+        assert!(matches!(
+            FieldName::new("file"),
+            Err(Error::ReservedField { .. })
+        ));
+        assert!(matches!(
+            FieldName::new("x-ignore-me"),
+            Err(Error::InvalidFieldName { .. })
+        ));
+        assert!(matches!(
+            FieldName::new("x-amz-meta-"),
+            Err(Error::InvalidFieldName { .. })
+        ));
+        match FieldName::new("Content-Typ") {
+            Err(Error::UnknownField { suggestion, .. }) => {
+                assert_eq!(suggestion, Some("Content-Type"))
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn each_rule_rejects() {
+        let cases = [
+            Condition::starts_with(f("bucket"), "a"),
+            Condition::starts_with(f("success_action_status"), "2"),
+            Condition::starts_with(f("x-amz-storage-class"), "S"),
+            Condition::eq(f("acl"), "public"),
+            Condition::eq(f("success_action_status"), "202"),
+            Condition::eq(f("bucket"), "Bad_Bucket"),
+            Condition::eq(f("redirect"), "/local"),
+            Condition::eq(f("key"), "user/${filename}"),
+            Condition::eq(f("key"), ""),
+            Condition::eq(f("x-amz-object-lock-legal-hold"), "on"),
+            Condition::ContentLengthRange { min: 2, max: 1 },
+            Condition::ContentLengthRange {
+                min: 0,
+                max: rules::MAX_UPLOAD_SIZE + 1,
+            },
+        ];
+        for c in cases {
+            assert!(c.check().is_err(), "{c}");
+        }
+    }
+
+    #[test]
+    fn metadata_allows_starts_with() {
+        assert!(Condition::starts_with(f("x-amz-meta-tag"), "")
+            .check()
+            .is_ok());
+        assert!(Condition::eq(f("x-amz-meta-tag"), "$ \" \\ ü")
+            .check()
+            .is_ok());
+    }
+
+    #[test]
+    fn pairs() {
+        let key = || f("key");
+        let dup = check_all(
+            &[
+                Condition::starts_with(key(), "a/"),
+                Condition::eq(key(), "a/x"),
+            ],
+            false,
+        );
+        assert!(matches!(dup[..], [Error::DuplicateCondition { .. }]));
+        let contra = check_all(
+            &[
+                Condition::eq(key(), "a/x"),
+                Condition::starts_with(key(), "b/"),
+            ],
+            false,
+        );
+        assert!(matches!(
+            contra[..],
+            [Error::ContradictoryConditions { .. }]
+        ));
+        let contra = check_all(
+            &[
+                Condition::starts_with(key(), "a/"),
+                Condition::starts_with(key(), "b/"),
+            ],
+            false,
+        );
+        assert!(matches!(
+            contra[..],
+            [Error::ContradictoryConditions { .. }]
+        ));
+        let both = check_all(
+            &[
+                Condition::eq(f("redirect"), "https://a.example/"),
+                Condition::eq(f("success_action_redirect"), "https://a.example/"),
+            ],
+            false,
+        );
+        assert_eq!(both.len(), 1);
+        let ranges = check_all(
+            &[
+                Condition::ContentLengthRange { min: 0, max: 1 },
+                Condition::ContentLengthRange { min: 0, max: 1 },
+            ],
+            false,
+        );
+        assert!(matches!(ranges[..], [Error::DuplicateCondition { .. }]));
+    }
+
+    #[test]
+    fn signer_fields_only_in_signed_documents() {
+        let c = Condition::eq(FieldName::lenient("x-amz-date"), "20151229T000000Z");
+        assert!(c.check_with(true).is_ok());
+        assert!(matches!(c.check(), Err(Error::ReservedField { .. })));
+    }
+}

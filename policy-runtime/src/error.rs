@@ -1,0 +1,213 @@
+//! The one error type of this crate.
+
+use std::fmt;
+
+/// Everything that can go wrong while building, parsing or signing a policy.
+///
+/// Every message names the field or setting at fault and says what to change.
+///
+/// ```
+/// use policy_runtime::{Error, Policy};
+///
+/// let err = Policy::builder().starts_with("bucket", "team-").unwrap_err();
+/// assert!(matches!(err, Error::StartsWithNotAllowed { .. }));
+/// assert!(err.to_string().contains("exact"));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// A field name S3 does not know.
+    UnknownField {
+        /// The name as written.
+        name: String,
+        /// The closest known field, if any.
+        suggestion: Option<&'static str>,
+    },
+    /// A field the signer or the form sets itself.
+    ReservedField {
+        /// The canonical field name.
+        name: String,
+    },
+    /// A metadata name S3 cannot carry.
+    InvalidFieldName {
+        /// The name as written.
+        name: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// `starts-with` on a field S3 matches only exactly.
+    StartsWithNotAllowed {
+        /// The canonical field name.
+        field: String,
+    },
+    /// A value S3 would refuse for this field.
+    InvalidValue {
+        /// The canonical field name.
+        field: String,
+        /// The offending value.
+        value: String,
+        /// What S3 expects instead.
+        reason: String,
+    },
+    /// `${filename}` in an exact-match value: S3 substitutes it in the form
+    /// before checking, so the condition could never match.
+    FilenameInExactValue {
+        /// The canonical field name.
+        field: String,
+    },
+    /// Two conditions on the same field that are both satisfiable but
+    /// redundant.
+    DuplicateCondition {
+        /// The canonical field name (or `content-length-range`).
+        field: String,
+    },
+    /// Two conditions that no form can satisfy together.
+    ContradictoryConditions {
+        /// The canonical field name(s).
+        field: String,
+        /// Why they cannot both hold.
+        reason: String,
+    },
+    /// A bad `content-length-range`.
+    InvalidContentLengthRange {
+        /// Smallest size allowed.
+        min: u64,
+        /// Largest size allowed.
+        max: u64,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A condition every upload policy needs is missing.
+    MissingCondition {
+        /// The missing field.
+        field: &'static str,
+    },
+    /// No expiration was given.
+    MissingExpiration,
+    /// The expiration is not after the signing time, or out of range.
+    InvalidExpiration {
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The key chosen at signing time does not satisfy the policy's key
+    /// condition.
+    KeyOutsidePolicy {
+        /// The key given.
+        key: String,
+        /// The condition it fails.
+        condition: String,
+    },
+    /// A policy document that is not valid S3 policy JSON.
+    InvalidPolicyJson {
+        /// What the parser found, with its position.
+        reason: String,
+    },
+    /// A `policy` value that is not standard base64.
+    InvalidBase64 {
+        /// What the decoder found.
+        reason: String,
+    },
+    /// A required credential or setting was not found in the environment.
+    MissingSetting {
+        /// What is missing.
+        what: &'static str,
+        /// The variables that were looked at.
+        variables: &'static str,
+    },
+    /// Credentials that cannot be used to sign.
+    InvalidCredentials {
+        /// What is wrong with them.
+        reason: String,
+    },
+    /// A region name that is not valid in a SigV4 credential scope.
+    InvalidRegion {
+        /// The region as given.
+        region: String,
+    },
+    /// An endpoint URL that cannot be posted to.
+    InvalidEndpoint {
+        /// The endpoint as given.
+        endpoint: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::UnknownField { name, suggestion } => {
+                write!(f, "unknown field `{name}`: S3 has no such POST form field")?;
+                match suggestion {
+                    Some(s) => write!(f, "; did you mean `{s}`?"),
+                    None => write!(
+                        f,
+                        "; user metadata is written `x-amz-meta-NAME`, fields S3 should ignore `x-ignore-NAME`"
+                    ),
+                }
+            }
+            Error::ReservedField { name } => write!(
+                f,
+                "`{name}` is set by the signer or the form itself; remove this condition"
+            ),
+            Error::InvalidFieldName { name, reason } => {
+                write!(f, "invalid field name `{name}`: {reason}")
+            }
+            Error::StartsWithNotAllowed { field } => write!(
+                f,
+                "`{field}` only allows an exact match; S3 rejects starts-with on it: use an exact value"
+            ),
+            Error::InvalidValue {
+                field,
+                value: _,
+                reason,
+            } => write!(f, "invalid value for `{field}`: {reason}"),
+            Error::FilenameInExactValue { field } => write!(
+                f,
+                "`{field}` has `${{filename}}` in an exact-match value; S3 replaces it with the file's name \
+                 before checking, so the condition can never match: use starts-with on the part before it"
+            ),
+            Error::DuplicateCondition { field } => write!(
+                f,
+                "more than one condition on `{field}`; keep one (the stricter one already implies the other)"
+            ),
+            Error::ContradictoryConditions { field, reason } => write!(
+                f,
+                "contradictory conditions on `{field}`: {reason}; no upload could satisfy both, keep one"
+            ),
+            Error::InvalidContentLengthRange { min, max, reason } => {
+                write!(f, "invalid content-length-range {min}..={max}: {reason}")
+            }
+            Error::MissingCondition { field } => write!(
+                f,
+                "the policy has no `{field}` condition; every upload policy needs one"
+            ),
+            Error::MissingExpiration => write!(
+                f,
+                "the policy has no expiration; set one with `expires_in` or `expires_at`"
+            ),
+            Error::InvalidExpiration { reason } => write!(f, "invalid expiration: {reason}"),
+            Error::KeyOutsidePolicy { key, condition } => write!(
+                f,
+                "the key `{key}` does not satisfy the policy's condition {condition}; choose a key that does"
+            ),
+            Error::InvalidPolicyJson { reason } => write!(f, "invalid policy document: {reason}"),
+            Error::InvalidBase64 { reason } => {
+                write!(f, "the policy is not valid standard base64: {reason}")
+            }
+            Error::MissingSetting { what, variables } => {
+                write!(f, "no {what} found: set {variables}, or pass it explicitly")
+            }
+            Error::InvalidCredentials { reason } => write!(f, "invalid credentials: {reason}"),
+            Error::InvalidRegion { region } => write!(
+                f,
+                "invalid region `{region}`: a region is lowercase letters, digits and `-`, such as `us-east-1`"
+            ),
+            Error::InvalidEndpoint { endpoint, reason } => {
+                write!(f, "invalid endpoint `{endpoint}`: {reason}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for Error {}

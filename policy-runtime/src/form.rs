@@ -1,0 +1,217 @@
+//! The signed result: where to post and the form fields, in form order.
+
+use std::borrow::Cow;
+use std::ops::RangeInclusive;
+
+use serde::ser::{SerializeMap, SerializeStruct, Serializer};
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::html::Html;
+use crate::FieldName;
+
+/// A field the client fills in itself, because the policy only fixes its
+/// prefix (`starts-with`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientField {
+    /// The field.
+    pub name: FieldName,
+    /// What its value must start with.
+    pub prefix: String,
+}
+
+/// A signed upload form: the URL and the fields, in the order a form must
+/// send them, with the file last.
+///
+/// Serialized with serde it is `{"url": ..., "fields": {...}}`, fields in
+/// form order: the shape boto3's `generate_presigned_post` and the AWS JS
+/// SDK's `createPresignedPost` return, so front-end code written for them
+/// works unchanged.
+///
+/// ```
+/// # use policy_runtime::{Credentials, Policy, Region, Signer};
+/// # use time::{macros::datetime, Duration};
+/// # let signer = Signer::new(Credentials::new("AK", "SK")?, Region::new("us-east-1")?);
+/// let policy = Policy::builder()
+///     .bucket("examplebucket")?
+///     .key_starts_with("uploads/")?
+///     .starts_with("Content-Type", "image/")?
+///     .expires_in(Duration::minutes(10))
+///     .build()?;
+/// let post = signer.sign_at(&policy, datetime!(2026-11-22 12:00 UTC))?;
+///
+/// let names: Vec<&str> = post.fields().map(|(name, _)| name).collect();
+/// assert_eq!(names, ["key", "x-amz-algorithm", "x-amz-credential", "x-amz-date",
+///                    "policy", "x-amz-signature"]);
+/// assert_eq!(post.client_fields()[0].name.as_str(), "Content-Type");
+///
+/// let json: serde_json::Value = serde_json::to_value(&post).unwrap();
+/// assert_eq!(json["fields"]["key"], "uploads/${filename}");
+/// # Ok::<(), policy_runtime::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignedPost {
+    pub(crate) url: String,
+    pub(crate) fields: Vec<(Cow<'static, str>, String)>,
+    pub(crate) client_fields: Vec<ClientField>,
+    pub(crate) expiration: OffsetDateTime,
+    pub(crate) content_length: Option<RangeInclusive<u64>>,
+}
+
+impl SignedPost {
+    /// The URL to post the form to.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The fixed form fields, in form order: `key`, the policy's exact
+    /// conditions, the signer's fields, `policy`, `x-amz-signature`. Send
+    /// them, then any [client fields](SignedPost::client_fields), then the
+    /// file.
+    pub fn fields(&self) -> impl ExactSizeIterator<Item = (&str, &str)> {
+        self.fields.iter().map(|(n, v)| (n.as_ref(), v.as_str()))
+    }
+
+    /// The value of one fixed field (name case-insensitive).
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.fields()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    }
+
+    /// Fields the client must add itself: the policy fixes only a prefix.
+    pub fn client_fields(&self) -> &[ClientField] {
+        &self.client_fields
+    }
+
+    /// The `policy` field: base64 of the policy JSON.
+    pub fn policy(&self) -> &str {
+        self.field("policy").unwrap_or_default()
+    }
+
+    /// The `x-amz-signature` field.
+    pub fn signature(&self) -> &str {
+        self.field("x-amz-signature").unwrap_or_default()
+    }
+
+    /// When S3 stops accepting this form.
+    pub fn expiration(&self) -> OffsetDateTime {
+        self.expiration
+    }
+
+    /// The sizes the policy allows, if it bounds them.
+    pub fn content_length_range(&self) -> Option<RangeInclusive<u64>> {
+        self.content_length.clone()
+    }
+
+    /// `{"url": ..., "fields": {...}}` as compact JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// An HTML `<form>` that uploads a file with these fields: method POST,
+    /// multipart, fixed fields hidden, client fields as text inputs holding
+    /// their prefix, the file input last. Every value is attribute-escaped.
+    ///
+    /// ```
+    /// # use policy_runtime::{Credentials, Policy, Region, Signer};
+    /// # use time::Duration;
+    /// # let signer = Signer::new(Credentials::new("AK", "SK")?, Region::new("us-east-1")?);
+    /// # let policy = Policy::builder().bucket("examplebucket")?.key_starts_with("a\"b/")?
+    /// #     .expires_in(Duration::minutes(10)).build()?;
+    /// let html = signer.sign(&policy)?.to_html();
+    /// assert!(html.starts_with("<form action=\"https://examplebucket.s3.us-east-1.amazonaws.com/\""));
+    /// assert!(html.contains("value=\"a&quot;b/${filename}\""));
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
+    pub fn to_html(&self) -> String {
+        let mut h = Html::new();
+        h.open(
+            "form",
+            &[
+                ("action", Some(&self.url)),
+                ("method", Some("post")),
+                ("enctype", Some("multipart/form-data")),
+            ],
+        );
+        h.newline();
+        for (name, value) in self.fields() {
+            h.open(
+                "input",
+                &[
+                    ("type", Some("hidden")),
+                    ("name", Some(name)),
+                    ("value", Some(value)),
+                ],
+            );
+            h.newline();
+        }
+        for field in &self.client_fields {
+            h.open("label", &[]);
+            h.text(field.name.as_str());
+            h.text(" ");
+            h.open(
+                "input",
+                &[
+                    ("type", Some("text")),
+                    ("name", Some(field.name.as_str())),
+                    ("value", Some(&field.prefix)),
+                    ("required", None),
+                ],
+            );
+            h.close("label");
+            h.newline();
+        }
+        let accept = self.accept();
+        let mut file = vec![
+            ("type", Some("file")),
+            ("name", Some("file")),
+            ("required", None),
+        ];
+        if let Some(accept) = &accept {
+            file.push(("accept", Some(accept.as_str())));
+        }
+        h.open("input", &file);
+        h.newline();
+        h.open("button", &[("type", Some("submit"))]);
+        h.text("Upload");
+        h.close("button");
+        h.newline();
+        h.close("form");
+        h.newline();
+        h.finish()
+    }
+
+    /// The file input's `accept` hint, from the Content-Type condition.
+    fn accept(&self) -> Option<String> {
+        if let Some(exact) = self.field("Content-Type") {
+            return Some(exact.to_owned());
+        }
+        let prefix = &self
+            .client_fields
+            .iter()
+            .find(|f| f.name.as_str() == "Content-Type")?
+            .prefix;
+        let (kind, rest) = prefix.split_once('/')?;
+        (rest.is_empty() && !kind.is_empty() && !kind.contains(',')).then(|| format!("{kind}/*"))
+    }
+}
+
+impl Serialize for SignedPost {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        struct Fields<'a>(&'a SignedPost);
+        impl Serialize for Fields<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut map = s.serialize_map(Some(self.0.fields.len()))?;
+                for (name, value) in self.0.fields() {
+                    map.serialize_entry(name, value)?;
+                }
+                map.end()
+            }
+        }
+        let mut st = s.serialize_struct("SignedPost", 2)?;
+        st.serialize_field("url", &self.url)?;
+        st.serialize_field("fields", &Fields(self))?;
+        st.end()
+    }
+}

@@ -1,0 +1,366 @@
+//! Upload rules: an expiration plus an ordered list of checked conditions.
+
+use std::ops::RangeInclusive;
+
+use time::{Duration, OffsetDateTime};
+
+use crate::condition::{check_all, Condition, FieldName};
+use crate::rules::{self, FieldSpec};
+use crate::Error;
+
+/// When a signed policy stops being accepted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expiration {
+    /// This long after signing.
+    In(Duration),
+    /// At this instant.
+    At(OffsetDateTime),
+}
+
+impl Expiration {
+    /// The instant this expiration means for a policy signed at `now`,
+    /// rounded down to whole milliseconds (S3's precision). Fails when that is
+    /// not after `now` or beyond year 9999.
+    ///
+    /// ```
+    /// use policy_runtime::Expiration;
+    /// use time::{macros::datetime, Duration};
+    ///
+    /// let now = datetime!(2026-11-22 12:00 UTC);
+    /// let at = Expiration::In(Duration::minutes(10)).resolve(now).unwrap();
+    /// assert_eq!(at, datetime!(2026-11-22 12:10 UTC));
+    /// assert!(Expiration::At(now).resolve(now).is_err());
+    /// ```
+    pub fn resolve(self, now: OffsetDateTime) -> Result<OffsetDateTime, Error> {
+        let at = match self {
+            Expiration::In(d) if d <= Duration::ZERO => {
+                return Err(Error::InvalidExpiration {
+                    reason: format!("`expires_in` must be positive, not {d}"),
+                })
+            }
+            Expiration::In(d) => now.checked_add(d).ok_or_else(|| Error::InvalidExpiration {
+                reason: format!("{d} after now is out of range"),
+            })?,
+            Expiration::At(t) => t,
+        };
+        let at = at.to_offset(time::UtcOffset::UTC);
+        let at = at
+            .replace_nanosecond(at.nanosecond() / 1_000_000 * 1_000_000)
+            .map_err(|e| Error::InvalidExpiration {
+                reason: e.to_string(),
+            })?;
+        if at <= now {
+            return Err(Error::InvalidExpiration {
+                reason: format!(
+                    "{at} is not after the signing time {now}; the policy would be refused at once"
+                ),
+            });
+        }
+        if at.year() > 9999 {
+            return Err(Error::InvalidExpiration {
+                reason: "the year must be at most 9999".into(),
+            });
+        }
+        Ok(at)
+    }
+}
+
+/// Checked upload rules: what S3 must enforce, and for how long.
+///
+/// Build one with [`Policy::builder`]; sign it with a
+/// [`Signer`](crate::Signer). Every S3 rule is checked when it is built.
+///
+/// ```
+/// use policy_runtime::Policy;
+/// use time::Duration;
+///
+/// let policy = Policy::builder()
+///     .bucket("examplebucket")?
+///     .key_starts_with("uploads/")?
+///     .content_length_range(1..=10 * 1024 * 1024)?
+///     .eq("Content-Type", "text/plain")?
+///     .expires_in(Duration::minutes(10))
+///     .build()?;
+/// assert_eq!(policy.bucket(), "examplebucket");
+/// assert_eq!(policy.conditions().len(), 4);
+/// # Ok::<(), policy_runtime::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Policy {
+    expiration: Expiration,
+    conditions: Vec<Condition>,
+}
+
+impl Policy {
+    /// Starts a policy.
+    pub fn builder() -> PolicyBuilder {
+        PolicyBuilder::default()
+    }
+
+    /// Makes a policy from conditions, checking them all; the error is the
+    /// first problem found.
+    ///
+    /// ```
+    /// use policy_runtime::{Condition, Expiration, FieldName, Policy};
+    /// use time::Duration;
+    ///
+    /// let conditions = vec![
+    ///     Condition::eq(FieldName::new("bucket")?, "b-1"),
+    ///     Condition::eq(FieldName::new("key")?, "a.txt"),
+    /// ];
+    /// let policy = Policy::new(Expiration::In(Duration::hours(1)), conditions)?;
+    /// assert_eq!(policy.bucket(), "b-1");
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
+    pub fn new(expiration: Expiration, conditions: Vec<Condition>) -> Result<Policy, Error> {
+        let mut errors = check_all(&conditions, false).into_iter();
+        if let Some(first) = errors.next() {
+            return Err(first);
+        }
+        let policy = Policy {
+            expiration,
+            conditions,
+        };
+        if !policy.has_exact("bucket") {
+            return Err(Error::MissingCondition { field: "bucket" });
+        }
+        if policy.key_condition().is_none() {
+            return Err(Error::MissingCondition { field: "key" });
+        }
+        Ok(policy)
+    }
+
+    /// When the signed policy expires.
+    pub fn expiration(&self) -> Expiration {
+        self.expiration
+    }
+
+    /// The conditions, in the order they will appear in the policy.
+    pub fn conditions(&self) -> &[Condition] {
+        &self.conditions
+    }
+
+    /// The bucket the policy is for.
+    pub fn bucket(&self) -> &str {
+        self.exact("bucket").unwrap_or_default()
+    }
+
+    /// The condition on `key` (exact or starts-with).
+    pub fn key_condition(&self) -> Option<&Condition> {
+        self.conditions
+            .iter()
+            .find(|c| c.field().is_some_and(|f| f.as_str() == "key"))
+    }
+
+    /// The size range, if the policy bounds the file size.
+    pub fn content_length_range(&self) -> Option<RangeInclusive<u64>> {
+        self.conditions.iter().find_map(|c| match c {
+            Condition::ContentLengthRange { min, max } => Some(*min..=*max),
+            _ => None,
+        })
+    }
+
+    fn exact(&self, name: &str) -> Option<&str> {
+        self.conditions.iter().find_map(|c| match c {
+            Condition::Eq { field, value } if field.as_str() == name => Some(value.as_str()),
+            _ => None,
+        })
+    }
+
+    fn has_exact(&self, name: &str) -> bool {
+        self.exact(name).is_some()
+    }
+}
+
+/// Builds a [`Policy`] condition by condition.
+///
+/// Each method checks its own condition and names the field on error, so `?`
+/// points at the line at fault; [`PolicyBuilder::build`] checks the whole.
+///
+/// ```
+/// use policy_runtime::Policy;
+/// use time::Duration;
+///
+/// let policy = Policy::builder()
+///     .bucket("examplebucket")?
+///     .key("reports/2026.csv")?
+///     .acl("private")?
+///     .meta("origin", "monthly-job")?
+///     .success_action_status(201)?
+///     .expires_in(Duration::minutes(5))
+///     .build()?;
+/// # Ok::<(), policy_runtime::Error>(())
+/// ```
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct PolicyBuilder {
+    expiration: Option<Expiration>,
+    conditions: Vec<Condition>,
+}
+
+impl PolicyBuilder {
+    fn push(mut self, condition: Condition) -> Result<Self, Error> {
+        condition.check()?;
+        self.conditions.push(condition);
+        Ok(self)
+    }
+
+    fn spec(name: &'static str) -> FieldName {
+        let spec: &FieldSpec = rules::FIELDS
+            .iter()
+            .find(|s| s.name == name)
+            .expect("field present in the rule table");
+        FieldName::known(spec)
+    }
+
+    /// `field` must equal `value` exactly. `field` is any S3 form field name
+    /// (case-insensitive) or `x-amz-meta-NAME`.
+    pub fn eq(self, field: &str, value: impl Into<String>) -> Result<Self, Error> {
+        let field = FieldName::new(field)?;
+        self.push(Condition::eq(field, value))
+    }
+
+    /// `field` must start with `prefix`; `""` allows any value but requires
+    /// the field. Only where S3 allows starts-with.
+    pub fn starts_with(self, field: &str, prefix: impl Into<String>) -> Result<Self, Error> {
+        let field = FieldName::new(field)?;
+        self.push(Condition::starts_with(field, prefix))
+    }
+
+    /// The bucket: a valid S3 bucket name.
+    pub fn bucket(self, bucket: impl Into<String>) -> Result<Self, Error> {
+        self.push(Condition::eq(Self::spec("bucket"), bucket))
+    }
+
+    /// The exact object key.
+    pub fn key(self, key: impl Into<String>) -> Result<Self, Error> {
+        self.push(Condition::eq(Self::spec("key"), key))
+    }
+
+    /// Keys must start with `prefix`; the form's key is `prefix${filename}`
+    /// unless a key is chosen when signing.
+    pub fn key_starts_with(self, prefix: impl Into<String>) -> Result<Self, Error> {
+        self.push(Condition::starts_with(Self::spec("key"), prefix))
+    }
+
+    /// A canned ACL such as `private` or `public-read`.
+    pub fn acl(self, acl: impl Into<String>) -> Result<Self, Error> {
+        self.push(Condition::eq(Self::spec("acl"), acl))
+    }
+
+    /// The exact `Content-Type`.
+    pub fn content_type(self, content_type: impl Into<String>) -> Result<Self, Error> {
+        self.push(Condition::eq(Self::spec("Content-Type"), content_type))
+    }
+
+    /// The status S3 answers with: 200, 201 or 204.
+    pub fn success_action_status(self, status: u16) -> Result<Self, Error> {
+        self.push(Condition::eq(
+            Self::spec("success_action_status"),
+            status.to_string(),
+        ))
+    }
+
+    /// User metadata `x-amz-meta-NAME` equal to `value`.
+    pub fn meta(self, name: &str, value: impl Into<String>) -> Result<Self, Error> {
+        let field = FieldName::new(&format!("{}{name}", rules::META_PREFIX))?;
+        self.push(Condition::eq(field, value))
+    }
+
+    /// The file's size in bytes must lie in `range` (inclusive).
+    pub fn content_length_range(self, range: RangeInclusive<u64>) -> Result<Self, Error> {
+        self.push(Condition::ContentLengthRange {
+            min: *range.start(),
+            max: *range.end(),
+        })
+    }
+
+    /// Adds a condition made elsewhere.
+    pub fn condition(self, condition: Condition) -> Result<Self, Error> {
+        self.push(condition)
+    }
+
+    /// The policy expires this long after it is signed.
+    pub fn expires_in(mut self, duration: Duration) -> Self {
+        self.expiration = Some(Expiration::In(duration));
+        self
+    }
+
+    /// The policy expires at this instant.
+    pub fn expires_at(mut self, at: OffsetDateTime) -> Self {
+        self.expiration = Some(Expiration::At(at));
+        self
+    }
+
+    /// Checks the conditions together (duplicates, contradictions, bucket
+    /// and key present) and returns the policy.
+    pub fn build(self) -> Result<Policy, Error> {
+        let expiration = self.expiration.ok_or(Error::MissingExpiration)?;
+        Policy::new(expiration, self.conditions)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> PolicyBuilder {
+        Policy::builder()
+            .bucket("bucket-1")
+            .unwrap()
+            .expires_in(Duration::minutes(1))
+    }
+
+    #[test]
+    fn bucket_and_key_are_required() {
+        assert_eq!(
+            base().build().unwrap_err(),
+            Error::MissingCondition { field: "key" }
+        );
+        let no_bucket = Policy::builder()
+            .key("k")
+            .unwrap()
+            .expires_in(Duration::minutes(1));
+        assert_eq!(
+            no_bucket.build().unwrap_err(),
+            Error::MissingCondition { field: "bucket" }
+        );
+        let no_expiry = Policy::builder().bucket("abc").unwrap().key("k").unwrap();
+        assert_eq!(no_expiry.build().unwrap_err(), Error::MissingExpiration);
+    }
+
+    #[test]
+    fn builder_errors_name_the_field() {
+        let e = base().success_action_status(202).unwrap_err();
+        assert!(e.to_string().contains("success_action_status"), "{e}");
+        let e = base().eq("content_type", "x").unwrap_err();
+        assert!(e.to_string().contains("did you mean `Content-Type`"), "{e}");
+        let e = base().meta("bad name", "x").unwrap_err();
+        assert!(matches!(e, Error::InvalidFieldName { .. }), "{e}");
+    }
+
+    #[test]
+    fn build_checks_pairs() {
+        let p = base()
+            .key("a/x")
+            .unwrap()
+            .key_starts_with("b/")
+            .unwrap()
+            .build();
+        assert!(matches!(p, Err(Error::ContradictoryConditions { .. })));
+    }
+
+    #[test]
+    fn expiration_in_the_past_is_refused() {
+        let now = time::macros::datetime!(2026-01-01 0:00 UTC);
+        assert!(Expiration::In(Duration::ZERO).resolve(now).is_err());
+        assert!(Expiration::In(Duration::seconds(-5)).resolve(now).is_err());
+        assert!(Expiration::At(now - Duration::seconds(1))
+            .resolve(now)
+            .is_err());
+        let t = Expiration::In(Duration::nanoseconds(1_234_567_891))
+            .resolve(now)
+            .unwrap();
+        assert_eq!(t.nanosecond(), 234_000_000);
+    }
+}

@@ -1,0 +1,688 @@
+//! S3's POST policy rules as data: one table that the builder, the parser and
+//! the `post_policy!` macro all read.
+//!
+//! Each [`FieldSpec`] says how a form field is spelled, which match types S3
+//! allows on it, what values it accepts and who sets it. Nothing else in the
+//! crate hard-codes a field name's rules.
+//!
+//! ```
+//! use policy_runtime::rules::{self, FieldKind};
+//!
+//! let FieldKind::Known(spec) = rules::lookup("content-type").unwrap() else { panic!() };
+//! assert_eq!(spec.name, "Content-Type");
+//! assert!(spec.starts_with);
+//! ```
+
+/// Largest object a single POST upload may carry: 5 GiB.
+pub const MAX_UPLOAD_SIZE: u64 = 5 * 1024 * 1024 * 1024;
+
+/// Largest object key S3 accepts, in UTF-8 bytes.
+pub const MAX_KEY_LEN: usize = 1024;
+
+/// Prefix of user-defined metadata fields (`x-amz-meta-*`).
+pub const META_PREFIX: &str = "x-amz-meta-";
+
+/// Prefix of fields S3 ignores entirely (`x-ignore-*`): they need no condition.
+pub const IGNORE_PREFIX: &str = "x-ignore-";
+
+/// The placeholder S3 replaces with the uploaded file's name.
+pub const FILENAME_PLACEHOLDER: &str = "${filename}";
+
+/// The canned ACLs S3 accepts in the `acl` field.
+pub const CANNED_ACLS: &[&str] = &[
+    "private",
+    "public-read",
+    "public-read-write",
+    "aws-exec-read",
+    "authenticated-read",
+    "bucket-owner-read",
+    "bucket-owner-full-control",
+    "log-delivery-write",
+];
+
+/// The values S3 accepts in `success_action_status`.
+pub const SUCCESS_STATUSES: &[&str] = &["200", "201", "204"];
+
+/// Who puts a field into the form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// The policy author: a condition in the policy, a value in the form.
+    User,
+    /// The signer adds it to both policy and form (`x-amz-algorithm`,
+    /// `x-amz-credential`, `x-amz-date`, `x-amz-security-token`).
+    Signer,
+    /// A form field that is never a policy condition (`policy`,
+    /// `x-amz-signature`, `file`).
+    Reserved,
+}
+
+/// What values a field accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValueRule {
+    /// Any string.
+    Any,
+    /// An S3 bucket name (see [`check_bucket_name`]).
+    Bucket,
+    /// An object key: 1 to [`MAX_KEY_LEN`] bytes.
+    Key,
+    /// An absolute `http://` or `https://` URL.
+    HttpUrl,
+    /// A path starting with `/`, or an absolute `http(s)://` URL.
+    RedirectLocation,
+    /// One of a fixed list of values (case-sensitive, as S3 compares them).
+    OneOf(&'static [&'static str]),
+    /// An ISO 8601 / RFC 3339 timestamp such as `2030-01-01T00:00:00Z`.
+    Timestamp,
+}
+
+/// One form field S3 knows, and its rules.
+#[derive(Debug, PartialEq, Eq)]
+pub struct FieldSpec {
+    /// The field's canonical spelling in the form and the policy.
+    pub name: &'static str,
+    /// Its snake-case name in `post_policy!`.
+    pub ident: &'static str,
+    /// Whether S3 allows a `starts-with` condition on it (else exact only).
+    pub starts_with: bool,
+    /// The values it accepts.
+    pub value: ValueRule,
+    /// Who sets it.
+    pub role: Role,
+}
+
+const fn user(
+    name: &'static str,
+    ident: &'static str,
+    starts_with: bool,
+    value: ValueRule,
+) -> FieldSpec {
+    FieldSpec {
+        name,
+        ident,
+        starts_with,
+        value,
+        role: Role::User,
+    }
+}
+
+const fn managed(name: &'static str, ident: &'static str, role: Role) -> FieldSpec {
+    FieldSpec {
+        name,
+        ident,
+        starts_with: false,
+        value: ValueRule::Any,
+        role,
+    }
+}
+
+const SSE: &[&str] = &["AES256", "aws:kms", "aws:kms:dsse"];
+const BOOL: &[&str] = &["true", "false"];
+const SSE_C: &[&str] = &["AES256"];
+const STORAGE_CLASSES: &[&str] = &[
+    "STANDARD",
+    "REDUCED_REDUNDANCY",
+    "STANDARD_IA",
+    "ONEZONE_IA",
+    "INTELLIGENT_TIERING",
+    "GLACIER",
+    "DEEP_ARCHIVE",
+    "OUTPOSTS",
+    "GLACIER_IR",
+    "SNOW",
+    "EXPRESS_ONEZONE",
+];
+const CHECKSUM_ALGORITHMS: &[&str] = &["CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256"];
+const LOCK_MODES: &[&str] = &["GOVERNANCE", "COMPLIANCE"];
+const LEGAL_HOLD: &[&str] = &["ON", "OFF"];
+
+/// Every field S3's POST upload knows, except `x-amz-meta-*` (see
+/// [`lookup`]).
+pub static FIELDS: &[FieldSpec] = &[
+    user("bucket", "bucket", false, ValueRule::Bucket),
+    user("key", "key", true, ValueRule::Key),
+    user("acl", "acl", true, ValueRule::OneOf(CANNED_ACLS)),
+    user("Cache-Control", "cache_control", true, ValueRule::Any),
+    user("Content-Type", "content_type", true, ValueRule::Any),
+    user(
+        "Content-Disposition",
+        "content_disposition",
+        true,
+        ValueRule::Any,
+    ),
+    user("Content-Encoding", "content_encoding", true, ValueRule::Any),
+    user("Expires", "expires", true, ValueRule::Any),
+    user(
+        "success_action_redirect",
+        "success_action_redirect",
+        true,
+        ValueRule::HttpUrl,
+    ),
+    user("redirect", "redirect", true, ValueRule::HttpUrl),
+    user(
+        "success_action_status",
+        "success_action_status",
+        false,
+        ValueRule::OneOf(SUCCESS_STATUSES),
+    ),
+    user(
+        "x-amz-server-side-encryption",
+        "server_side_encryption",
+        false,
+        ValueRule::OneOf(SSE),
+    ),
+    user(
+        "x-amz-server-side-encryption-aws-kms-key-id",
+        "sse_kms_key_id",
+        false,
+        ValueRule::Any,
+    ),
+    user(
+        "x-amz-server-side-encryption-context",
+        "sse_context",
+        false,
+        ValueRule::Any,
+    ),
+    user(
+        "x-amz-server-side-encryption-bucket-key-enabled",
+        "sse_bucket_key_enabled",
+        false,
+        ValueRule::OneOf(BOOL),
+    ),
+    user(
+        "x-amz-server-side-encryption-customer-algorithm",
+        "sse_customer_algorithm",
+        false,
+        ValueRule::OneOf(SSE_C),
+    ),
+    user(
+        "x-amz-server-side-encryption-customer-key",
+        "sse_customer_key",
+        false,
+        ValueRule::Any,
+    ),
+    user(
+        "x-amz-server-side-encryption-customer-key-MD5",
+        "sse_customer_key_md5",
+        false,
+        ValueRule::Any,
+    ),
+    user(
+        "x-amz-storage-class",
+        "storage_class",
+        false,
+        ValueRule::OneOf(STORAGE_CLASSES),
+    ),
+    user("x-amz-tagging", "tagging", false, ValueRule::Any),
+    user(
+        "x-amz-website-redirect-location",
+        "website_redirect_location",
+        false,
+        ValueRule::RedirectLocation,
+    ),
+    user(
+        "x-amz-checksum-algorithm",
+        "checksum_algorithm",
+        false,
+        ValueRule::OneOf(CHECKSUM_ALGORITHMS),
+    ),
+    user(
+        "x-amz-checksum-crc32",
+        "checksum_crc32",
+        false,
+        ValueRule::Any,
+    ),
+    user(
+        "x-amz-checksum-crc32c",
+        "checksum_crc32c",
+        false,
+        ValueRule::Any,
+    ),
+    user(
+        "x-amz-checksum-crc64nvme",
+        "checksum_crc64nvme",
+        false,
+        ValueRule::Any,
+    ),
+    user(
+        "x-amz-checksum-sha1",
+        "checksum_sha1",
+        false,
+        ValueRule::Any,
+    ),
+    user(
+        "x-amz-checksum-sha256",
+        "checksum_sha256",
+        false,
+        ValueRule::Any,
+    ),
+    user(
+        "x-amz-object-lock-mode",
+        "object_lock_mode",
+        false,
+        ValueRule::OneOf(LOCK_MODES),
+    ),
+    user(
+        "x-amz-object-lock-retain-until-date",
+        "object_lock_retain_until_date",
+        false,
+        ValueRule::Timestamp,
+    ),
+    user(
+        "x-amz-object-lock-legal-hold",
+        "object_lock_legal_hold",
+        false,
+        ValueRule::OneOf(LEGAL_HOLD),
+    ),
+    managed("x-amz-algorithm", "algorithm", Role::Signer),
+    managed("x-amz-credential", "credential", Role::Signer),
+    managed("x-amz-date", "date", Role::Signer),
+    managed("x-amz-security-token", "security_token", Role::Signer),
+    managed("policy", "policy", Role::Reserved),
+    managed("x-amz-signature", "signature", Role::Reserved),
+    managed("file", "file", Role::Reserved),
+];
+
+/// What a field name refers to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FieldKind<'a> {
+    /// A field from [`FIELDS`].
+    Known(&'static FieldSpec),
+    /// User metadata `x-amz-meta-NAME`; holds `NAME` as written.
+    Meta(&'a str),
+    /// `x-ignore-*`: S3 ignores the field; it needs no condition.
+    Ignored,
+}
+
+/// Looks a form-field name up, case-insensitively as S3 does.
+///
+/// Returns `None` for a name S3 does not know; see [`suggest`] for a
+/// "did you mean" hint.
+///
+/// ```
+/// use policy_runtime::rules::{lookup, FieldKind};
+/// assert!(matches!(lookup("X-Amz-Meta-Owner"), Some(FieldKind::Meta("Owner"))));
+/// assert!(lookup("content_type").is_none());
+/// ```
+pub fn lookup(name: &str) -> Option<FieldKind<'_>> {
+    if let Some(spec) = FIELDS.iter().find(|s| s.name.eq_ignore_ascii_case(name)) {
+        return Some(FieldKind::Known(spec));
+    }
+    if let Some(rest) = strip_prefix_ignore_case(name, META_PREFIX) {
+        return Some(FieldKind::Meta(rest));
+    }
+    if strip_prefix_ignore_case(name, IGNORE_PREFIX).is_some() {
+        return Some(FieldKind::Ignored);
+    }
+    None
+}
+
+/// Finds a field by its snake-case `post_policy!` name.
+///
+/// ```
+/// use policy_runtime::rules::by_ident;
+/// assert_eq!(by_ident("content_type").unwrap().name, "Content-Type");
+/// ```
+pub fn by_ident(ident: &str) -> Option<&'static FieldSpec> {
+    FIELDS.iter().find(|s| s.ident == ident)
+}
+
+/// Suggests the known field closest to a misspelt name, by either spelling.
+///
+/// ```
+/// use policy_runtime::rules::suggest;
+/// assert_eq!(suggest("content_type"), Some("Content-Type"));
+/// assert_eq!(suggest("Content-Tpye"), Some("Content-Type"));
+/// assert_eq!(suggest("zzzzzzzzzzzz"), None);
+/// ```
+pub fn suggest(name: &str) -> Option<&'static str> {
+    let wanted = normalize(name);
+    FIELDS
+        .iter()
+        .filter(|s| s.role == Role::User)
+        .map(|s| {
+            let d = edit_distance(&wanted, &normalize(s.name))
+                .min(edit_distance(&wanted, &normalize(s.ident)));
+            (d, s.name)
+        })
+        .filter(|&(d, _)| d <= 2.max(wanted.len() / 4))
+        .min_by_key(|&(d, _)| d)
+        .map(|(_, n)| n)
+}
+
+fn normalize(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '_' => '-',
+            c => c.to_ascii_lowercase(),
+        })
+        .collect()
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+pub(crate) fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = s.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &s[prefix.len()..])
+}
+
+/// Checks a metadata name (the part after `x-amz-meta-`): non-empty and made
+/// of HTTP token characters, since S3 sends it back as a header name.
+///
+/// ```
+/// use policy_runtime::rules::check_meta_name;
+/// assert!(check_meta_name("user-id").is_ok());
+/// assert!(check_meta_name("user id").is_err());
+/// ```
+pub fn check_meta_name(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err(
+            "the metadata name after `x-amz-meta-` is empty; write e.g. `x-amz-meta-owner`".into(),
+        );
+    }
+    if let Some(c) = name.chars().find(|&c| !is_token_char(c)) {
+        return Err(format!(
+            "metadata names travel as HTTP header names and cannot contain {c:?}; \
+             use letters, digits and `-`"
+        ));
+    }
+    Ok(())
+}
+
+fn is_token_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c)
+}
+
+/// Checks an S3 bucket name against the general-purpose bucket naming rules.
+///
+/// ```
+/// use policy_runtime::rules::check_bucket_name;
+/// assert!(check_bucket_name("my-uploads").is_ok());
+/// assert!(check_bucket_name("My_Uploads").is_err());
+/// ```
+pub fn check_bucket_name(name: &str) -> Result<(), String> {
+    let len = name.len();
+    if !(3..=63).contains(&len) {
+        return Err(format!(
+            "a bucket name has 3 to 63 characters, this one has {len}"
+        ));
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '.' || *c == '-'))
+    {
+        return Err(format!(
+            "a bucket name uses only lowercase letters, digits, `.` and `-`, not {c:?}"
+        ));
+    }
+    let alnum = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+    let bytes = name.as_bytes();
+    if !alnum(bytes[0]) || !alnum(bytes[len - 1]) {
+        return Err("a bucket name starts and ends with a letter or digit".into());
+    }
+    if name.contains("..") || name.contains(".-") || name.contains("-.") {
+        return Err("a bucket name has no `..`, `.-` or `-.`".into());
+    }
+    if name.split('.').count() == 4 && name.split('.').all(|p| p.parse::<u8>().is_ok()) {
+        return Err("a bucket name cannot look like an IP address".into());
+    }
+    for prefix in ["xn--", "sthree-", "amzn-s3-demo-"] {
+        if name.starts_with(prefix) {
+            return Err(format!("a bucket name cannot start with `{prefix}`"));
+        }
+    }
+    for suffix in ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"] {
+        if name.ends_with(suffix) {
+            return Err(format!("a bucket name cannot end with `{suffix}`"));
+        }
+    }
+    Ok(())
+}
+
+fn is_http_url(v: &str) -> bool {
+    let rest =
+        strip_prefix_ignore_case(v, "https://").or_else(|| strip_prefix_ignore_case(v, "http://"));
+    matches!(rest, Some(r) if !r.is_empty() && !r.starts_with('/') && !r.chars().any(char::is_whitespace))
+}
+
+impl ValueRule {
+    /// Checks a value for an exact-match condition. The error says what S3
+    /// expects instead.
+    ///
+    /// ```
+    /// use policy_runtime::rules::{ValueRule, CANNED_ACLS};
+    /// assert!(ValueRule::OneOf(CANNED_ACLS).check("public-read").is_ok());
+    /// assert!(ValueRule::OneOf(CANNED_ACLS).check("public").is_err());
+    /// ```
+    pub fn check(self, value: &str) -> Result<(), String> {
+        match self {
+            ValueRule::Any => Ok(()),
+            ValueRule::Bucket => check_bucket_name(value),
+            ValueRule::Key => check_key(value),
+            ValueRule::HttpUrl if is_http_url(value) => Ok(()),
+            ValueRule::HttpUrl => Err(format!(
+                "`{value}` is not an absolute URL; S3 redirects only to `http://...` or `https://...`"
+            )),
+            ValueRule::RedirectLocation if value.starts_with('/') || is_http_url(value) => Ok(()),
+            ValueRule::RedirectLocation => Err(format!(
+                "`{value}` must start with `/` (same bucket) or be an absolute `http(s)://` URL"
+            )),
+            ValueRule::OneOf(allowed) if allowed.contains(&value) => Ok(()),
+            ValueRule::OneOf(allowed) => {
+                let close = allowed.iter().find(|a| a.eq_ignore_ascii_case(value));
+                Err(match close {
+                    Some(a) => format!("`{value}` is not accepted; S3 compares case-sensitively: write `{a}`"),
+                    None => format!("`{value}` is not one of {}", list(allowed)),
+                })
+            }
+            ValueRule::Timestamp => {
+                time::OffsetDateTime::parse(value, &time::format_description::well_known::Rfc3339)
+                    .map(drop)
+                    .map_err(|_| {
+                        format!("`{value}` is not an ISO 8601 timestamp such as `2030-01-01T00:00:00Z`")
+                    })
+            }
+        }
+    }
+
+    /// Checks the prefix of a `starts-with` condition: some accepted value must
+    /// start with it, or the condition could never be met.
+    ///
+    /// ```
+    /// use policy_runtime::rules::{ValueRule, CANNED_ACLS};
+    /// assert!(ValueRule::OneOf(CANNED_ACLS).check_prefix("public-").is_ok());
+    /// assert!(ValueRule::OneOf(CANNED_ACLS).check_prefix("world-").is_err());
+    /// ```
+    pub fn check_prefix(self, prefix: &str) -> Result<(), String> {
+        match self {
+            ValueRule::OneOf(allowed) if allowed.iter().any(|a| a.starts_with(prefix)) => Ok(()),
+            ValueRule::OneOf(allowed) => Err(format!(
+                "no accepted value starts with `{prefix}`; the values are {}",
+                list(allowed)
+            )),
+            ValueRule::HttpUrl | ValueRule::RedirectLocation => {
+                let ok = "https://".starts_with(&prefix.to_ascii_lowercase())
+                    || "http://".starts_with(&prefix.to_ascii_lowercase())
+                    || is_http_url(prefix)
+                    || (self == ValueRule::RedirectLocation && prefix.starts_with('/'));
+                if ok {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "`{prefix}` cannot begin an absolute URL; start it with `https://`"
+                    ))
+                }
+            }
+            ValueRule::Key if prefix.len() >= MAX_KEY_LEN => Err(format!(
+                "the prefix is {} bytes; keys are at most {MAX_KEY_LEN} bytes",
+                prefix.len()
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+fn check_key(key: &str) -> Result<(), String> {
+    if key.is_empty() {
+        return Err("an object key cannot be empty".into());
+    }
+    if key.len() > MAX_KEY_LEN {
+        return Err(format!(
+            "the key is {} bytes; S3 keys are at most {MAX_KEY_LEN} bytes",
+            key.len()
+        ));
+    }
+    Ok(())
+}
+
+fn list(values: &[&str]) -> String {
+    values
+        .iter()
+        .map(|v| format!("`{v}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_name_and_ident_is_unique() {
+        for (i, a) in FIELDS.iter().enumerate() {
+            for b in &FIELDS[i + 1..] {
+                assert!(!a.name.eq_ignore_ascii_case(b.name), "{}", a.name);
+                assert_ne!(a.ident, b.ident);
+            }
+        }
+    }
+
+    #[test]
+    fn starts_with_follows_the_s3_table() {
+        let sw = |n: &str| match lookup(n) {
+            Some(FieldKind::Known(s)) => s.starts_with,
+            other => panic!("{n}: {other:?}"),
+        };
+        for n in [
+            "acl",
+            "Cache-Control",
+            "Content-Type",
+            "Content-Disposition",
+            "Content-Encoding",
+            "Expires",
+            "key",
+            "success_action_redirect",
+            "redirect",
+        ] {
+            assert!(sw(n), "{n}");
+        }
+        for n in [
+            "bucket",
+            "success_action_status",
+            "x-amz-algorithm",
+            "x-amz-credential",
+            "x-amz-date",
+            "x-amz-security-token",
+            "x-amz-storage-class",
+            "x-amz-server-side-encryption",
+            "x-amz-tagging",
+        ] {
+            assert!(!sw(n), "{n}");
+        }
+    }
+
+    #[test]
+    fn lookup_is_case_insensitive() {
+        assert_eq!(lookup("CONTENT-TYPE"), lookup("content-type"));
+        assert_eq!(lookup("X-AMZ-META-a"), Some(FieldKind::Meta("a")));
+        assert_eq!(lookup("X-Ignore-anything"), Some(FieldKind::Ignored));
+        assert_eq!(lookup("content-md5"), None);
+    }
+
+    #[test]
+    fn bucket_names() {
+        for ok in ["abc", "my.bucket-1", "a1b", &"a".repeat(63)] {
+            assert!(check_bucket_name(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "ab",
+            &"a".repeat(64),
+            "Abc",
+            "a_b",
+            "-ab",
+            "ab-",
+            "a..b",
+            "a.-b",
+            "192.168.5.4",
+            "xn--abc",
+            "sthree-x",
+            "abc-s3alias",
+            "abc--ol-s3",
+            "ab c",
+            "ümlaut",
+        ] {
+            assert!(check_bucket_name(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn urls() {
+        assert!(ValueRule::HttpUrl.check("https://example.com/ok").is_ok());
+        assert!(ValueRule::HttpUrl.check("HTTP://example.com").is_ok());
+        for bad in [
+            "/relative",
+            "ftp://x",
+            "https://",
+            "https:///x",
+            "javascript:alert(1)",
+        ] {
+            assert!(ValueRule::HttpUrl.check(bad).is_err(), "{bad}");
+        }
+        assert!(ValueRule::HttpUrl.check_prefix("").is_ok());
+        assert!(ValueRule::HttpUrl.check_prefix("http").is_ok());
+        assert!(ValueRule::HttpUrl
+            .check_prefix("https://app.example/")
+            .is_ok());
+        assert!(ValueRule::HttpUrl.check_prefix("javascript:").is_err());
+        assert!(ValueRule::RedirectLocation.check("/index.html").is_ok());
+        assert!(ValueRule::RedirectLocation.check("index.html").is_err());
+    }
+
+    #[test]
+    fn enums_name_the_right_spelling() {
+        let err = ValueRule::OneOf(STORAGE_CLASSES)
+            .check("standard")
+            .unwrap_err();
+        assert!(err.contains("`STANDARD`"), "{err}");
+        let err = ValueRule::OneOf(SUCCESS_STATUSES).check("202").unwrap_err();
+        assert!(err.contains("`201`"), "{err}");
+    }
+
+    #[test]
+    fn timestamps_and_meta_names() {
+        assert!(ValueRule::Timestamp.check("2030-01-01T00:00:00Z").is_ok());
+        assert!(ValueRule::Timestamp.check("2030-01-01").is_err());
+        assert!(check_meta_name("").is_err());
+        assert!(check_meta_name("a:b").is_err());
+        assert!(check_meta_name("ünï").is_err());
+    }
+
+    #[test]
+    fn suggestions() {
+        assert_eq!(suggest("contenttype"), Some("Content-Type"));
+        assert_eq!(suggest("bukcet"), Some("bucket"));
+        assert_eq!(suggest("storage-class"), Some("x-amz-storage-class"));
+    }
+}

@@ -1,0 +1,394 @@
+//! Signing a policy: the document, its signature and the form, from one
+//! source.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Mutex;
+
+use base64::Engine as _;
+use serde::ser::{SerializeSeq, SerializeStruct, Serializer};
+use serde::Serialize;
+use time::{Date, OffsetDateTime, UtcOffset};
+
+use crate::condition::Condition;
+use crate::document::{Exact, ExpirationText, BASE64};
+use crate::form::{ClientField, SignedPost};
+use crate::sigv4::{Signature, SigningKey, ALGORITHM};
+use crate::{rules, Credentials, Endpoint, Error, Policy, Region};
+
+const DATE_STAMP: &[time::format_description::FormatItem<'static>] =
+    time::macros::format_description!("[year][month][day]");
+const AMZ_DATE: &[time::format_description::FormatItem<'static>] =
+    time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
+
+/// Signs policies with one set of credentials, for one region and endpoint.
+///
+/// The signing key is derived once per UTC day and cached. A `Signer` is
+/// `Send + Sync`: share one across requests.
+///
+/// ```
+/// use policy_runtime::{Credentials, Policy, Region, Signer};
+/// use time::{macros::datetime, Duration};
+///
+/// let signer = Signer::new(
+///     Credentials::new("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")?,
+///     Region::new("us-east-1")?,
+/// );
+/// let policy = Policy::builder()
+///     .bucket("examplebucket")?
+///     .key_starts_with("uploads/")?
+///     .expires_in(Duration::minutes(10))
+///     .build()?;
+/// let post = signer.sign_at(&policy, datetime!(2026-11-22 12:00 UTC))?;
+/// assert_eq!(post.url(), "https://examplebucket.s3.us-east-1.amazonaws.com/");
+/// assert_eq!(post.field("key"), Some("uploads/${filename}"));
+/// assert_eq!(post.field("x-amz-date"), Some("20261122T120000Z"));
+/// # Ok::<(), policy_runtime::Error>(())
+/// ```
+pub struct Signer {
+    credentials: Credentials,
+    region: Region,
+    endpoint: Endpoint,
+    key_cache: Mutex<Option<(Date, SigningKey)>>,
+}
+
+/// Per-upload choices when signing: the clock and the object key.
+///
+/// ```
+/// use policy_runtime::SignOptions;
+/// use time::macros::datetime;
+///
+/// let options = SignOptions::new()
+///     .at(datetime!(2026-11-22 12:00 UTC))
+///     .key("uploads/7f3a.txt");
+/// ```
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct SignOptions {
+    now: Option<OffsetDateTime>,
+    key: Option<String>,
+}
+
+impl SignOptions {
+    /// Defaults: the system clock, and the key from the policy.
+    pub fn new() -> SignOptions {
+        SignOptions::default()
+    }
+
+    /// Signs as if the time were `now`.
+    pub fn at(mut self, now: OffsetDateTime) -> SignOptions {
+        self.now = Some(now);
+        self
+    }
+
+    /// Uses this object key in the form. It must satisfy the policy's key
+    /// condition; without it, a starts-with key becomes `PREFIX${filename}`.
+    pub fn key(mut self, key: impl Into<String>) -> SignOptions {
+        self.key = Some(key.into());
+        self
+    }
+}
+
+impl Signer {
+    /// A signer for AWS S3 (virtual-hosted URLs) in `region`.
+    pub fn new(credentials: Credentials, region: Region) -> Signer {
+        Signer {
+            credentials,
+            region,
+            endpoint: Endpoint::aws(),
+            key_cache: Mutex::new(None),
+        }
+    }
+
+    /// Posts to `endpoint` instead of AWS.
+    pub fn with_endpoint(mut self, endpoint: Endpoint) -> Signer {
+        self.endpoint = endpoint;
+        self
+    }
+
+    /// Credentials, region and endpoint from the process environment:
+    /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`,
+    /// `AWS_REGION` / `AWS_DEFAULT_REGION`, and `AWS_ENDPOINT_URL_S3` /
+    /// `AWS_ENDPOINT_URL` (which imply path-style).
+    ///
+    /// ```no_run
+    /// let signer = policy_runtime::Signer::from_env()?;
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
+    pub fn from_env() -> Result<Signer, Error> {
+        Self::from_lookup(&crate::env::process)
+    }
+
+    /// Like [`Signer::from_env`], reading variables through `lookup`.
+    ///
+    /// ```
+    /// use policy_runtime::Signer;
+    /// let vars = |n: &str| Some(match n {
+    ///     "AWS_ACCESS_KEY_ID" => "GK1234",
+    ///     "AWS_SECRET_ACCESS_KEY" => "secret",
+    ///     "AWS_REGION" => "garage",
+    ///     "AWS_ENDPOINT_URL_S3" => "http://127.0.0.1:3900",
+    ///     _ => return None,
+    /// }.to_string());
+    /// let signer = Signer::from_lookup(&vars)?;
+    /// assert_eq!(signer.region().as_str(), "garage");
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
+    pub fn from_lookup(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Signer, Error> {
+        let signer = Signer::new(
+            Credentials::from_lookup(lookup)?,
+            Region::from_lookup(lookup)?,
+        );
+        Ok(match Endpoint::from_lookup(lookup)? {
+            Some(endpoint) => signer.with_endpoint(endpoint),
+            None => signer,
+        })
+    }
+
+    /// The credentials.
+    pub fn credentials(&self) -> &Credentials {
+        &self.credentials
+    }
+
+    /// The region of the credential scope.
+    pub fn region(&self) -> &Region {
+        &self.region
+    }
+
+    /// Where forms are posted.
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
+    /// Signs `policy` now.
+    pub fn sign(&self, policy: &Policy) -> Result<SignedPost, Error> {
+        self.sign_with(policy, SignOptions::new())
+    }
+
+    /// Signs `policy` as if the time were `now`.
+    pub fn sign_at(&self, policy: &Policy, now: OffsetDateTime) -> Result<SignedPost, Error> {
+        self.sign_with(policy, SignOptions::new().at(now))
+    }
+
+    /// Signs `policy` with per-upload options.
+    ///
+    /// ```
+    /// # use policy_runtime::{Credentials, Policy, Region, Signer, SignOptions};
+    /// # use time::Duration;
+    /// # let signer = Signer::new(Credentials::new("AK", "SK")?, Region::new("us-east-1")?);
+    /// let policy = Policy::builder()
+    ///     .bucket("examplebucket")?
+    ///     .key_starts_with("user/42/")?
+    ///     .expires_in(Duration::minutes(10))
+    ///     .build()?;
+    /// let post = signer.sign_with(&policy, SignOptions::new().key("user/42/avatar.png"))?;
+    /// assert_eq!(post.field("key"), Some("user/42/avatar.png"));
+    /// assert!(signer.sign_with(&policy, SignOptions::new().key("user/43/x")).is_err());
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
+    pub fn sign_with(&self, policy: &Policy, options: SignOptions) -> Result<SignedPost, Error> {
+        let now = options
+            .now
+            .unwrap_or_else(OffsetDateTime::now_utc)
+            .to_offset(UtcOffset::UTC);
+        let expiration = policy.expiration().resolve(now)?;
+        let key = form_key(policy, options.key)?;
+
+        let date_stamp = now.format(DATE_STAMP).map_err(out_of_range)?;
+        let amz_date = now.format(AMZ_DATE).map_err(out_of_range)?;
+        let credential = format!(
+            "{}/{date_stamp}/{}/s3/aws4_request",
+            self.credentials.access_key_id(),
+            self.region
+        );
+        let token = self.credentials.session_token();
+        let mut added: Vec<(&'static str, &str)> = vec![
+            ("x-amz-algorithm", ALGORITHM),
+            ("x-amz-credential", &credential),
+            ("x-amz-date", &amz_date),
+        ];
+        if let Some(token) = token {
+            added.push(("x-amz-security-token", token));
+        }
+
+        let mut json = Vec::with_capacity(256 + 64 * policy.conditions().len());
+        let document = Document {
+            expiration,
+            conditions: policy.conditions(),
+            added: &added,
+        };
+        serde_json::to_writer(&mut json, &document).map_err(|e| Error::InvalidPolicyJson {
+            reason: e.to_string(),
+        })?;
+        let policy_b64 = BASE64.encode(&json);
+        let signature = self.signing_key(now.date()).sign(policy_b64.as_bytes());
+
+        let mut fields: Vec<(Cow<'static, str>, String)> =
+            Vec::with_capacity(policy.conditions().len() + 7);
+        fields.push((Cow::Borrowed("key"), key));
+        let mut client_fields = Vec::new();
+        for condition in policy.conditions() {
+            match condition {
+                Condition::Eq { field, value } if !matches!(field.as_str(), "bucket" | "key") => {
+                    fields.push((field_name(field.as_str()), value.clone()));
+                }
+                Condition::StartsWith { field, prefix } if field.as_str() != "key" => {
+                    client_fields.push(ClientField {
+                        name: field.clone(),
+                        prefix: prefix.clone(),
+                    });
+                }
+                _ => {}
+            }
+        }
+        for (name, value) in added {
+            fields.push((Cow::Borrowed(name), value.to_owned()));
+        }
+        fields.push((Cow::Borrowed("policy"), policy_b64));
+        fields.push((Cow::Borrowed("x-amz-signature"), signature.to_string()));
+
+        Ok(SignedPost {
+            url: self.endpoint.url(policy.bucket(), &self.region),
+            fields,
+            client_fields,
+            expiration,
+            content_length: policy.content_length_range(),
+        })
+    }
+
+    /// The signing key for `date` (UTC), derived once per day and cached.
+    pub fn signing_key(&self, date: Date) -> SigningKey {
+        let mut cache = self
+            .key_cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match &*cache {
+            Some((cached, key)) if *cached == date => key.clone(),
+            _ => {
+                let stamp = Date::format(date, DATE_STAMP).unwrap_or_default();
+                let key = SigningKey::derive(
+                    self.credentials.secret_access_key(),
+                    &stamp,
+                    self.region.as_str(),
+                    "s3",
+                );
+                *cache = Some((date, key.clone()));
+                key
+            }
+        }
+    }
+
+    /// Signs an existing `policy` field value (its exact base64 bytes) as of
+    /// `date`: how S3 checks a submitted form.
+    ///
+    /// ```
+    /// use policy_runtime::{Credentials, Region, Signer};
+    /// let signer = Signer::new(Credentials::new("AK", "SK")?, Region::new("us-east-1")?);
+    /// let sig = signer.sign_base64_policy("eyJ9", time::macros::date!(2030-01-01));
+    /// assert_eq!(sig.to_string().len(), 64);
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
+    pub fn sign_base64_policy(&self, policy: &str, date: Date) -> Signature {
+        self.signing_key(date).sign(policy.as_bytes())
+    }
+}
+
+/// The key the form sends: the one asked for (checked against the policy),
+/// the exact key, or `PREFIX${filename}`.
+fn form_key(policy: &Policy, chosen: Option<String>) -> Result<String, Error> {
+    let condition = policy
+        .key_condition()
+        .ok_or(Error::MissingCondition { field: "key" })?;
+    let Some(key) = chosen else {
+        return Ok(match condition {
+            Condition::StartsWith { prefix, .. } => {
+                format!("{prefix}{}", rules::FILENAME_PLACEHOLDER)
+            }
+            Condition::Eq { value, .. } => value.clone(),
+            Condition::ContentLengthRange { .. } => String::new(),
+        });
+    };
+    let problem = match condition {
+        Condition::Eq { value, .. } if *value != key => Some(String::new()),
+        Condition::StartsWith { prefix, .. } if !key.starts_with(prefix.as_str()) => {
+            Some(String::new())
+        }
+        _ => rules::ValueRule::Key
+            .check(&key)
+            .err()
+            .map(|reason| format!(" ({reason})")),
+    };
+    match problem {
+        None => Ok(key),
+        Some(reason) => Err(Error::KeyOutsidePolicy {
+            condition: format!("{condition}{reason}"),
+            key,
+        }),
+    }
+}
+
+fn field_name(name: &str) -> Cow<'static, str> {
+    match rules::FIELDS.iter().find(|s| s.name == name) {
+        Some(spec) => Cow::Borrowed(spec.name),
+        None => Cow::Owned(name.to_owned()),
+    }
+}
+
+fn out_of_range(e: time::error::Format) -> Error {
+    Error::InvalidExpiration {
+        reason: format!("the signing time cannot be written as an S3 date: {e}"),
+    }
+}
+
+/// The document as signed: the policy's conditions, then the signer's.
+struct Document<'a> {
+    expiration: OffsetDateTime,
+    conditions: &'a [Condition],
+    added: &'a [(&'static str, &'a str)],
+}
+
+impl Serialize for Document<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        struct All<'b>(&'b Document<'b>);
+        impl Serialize for All<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let Document {
+                    conditions, added, ..
+                } = self.0;
+                let mut seq = s.serialize_seq(Some(conditions.len() + added.len()))?;
+                for c in *conditions {
+                    seq.serialize_element(c)?;
+                }
+                for &(name, value) in *added {
+                    seq.serialize_element(&Exact(name, value))?;
+                }
+                seq.end()
+            }
+        }
+        let mut st = s.serialize_struct("PolicyDocument", 2)?;
+        st.serialize_field("expiration", &ExpirationText(self.expiration))?;
+        st.serialize_field("conditions", &All(self))?;
+        st.end()
+    }
+}
+
+impl fmt::Debug for Signer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Signer")
+            .field("credentials", &self.credentials)
+            .field("region", &self.region)
+            .field("endpoint", &self.endpoint)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Clone for Signer {
+    fn clone(&self) -> Self {
+        Signer {
+            credentials: self.credentials.clone(),
+            region: self.region.clone(),
+            endpoint: self.endpoint.clone(),
+            key_cache: Mutex::new(None),
+        }
+    }
+}

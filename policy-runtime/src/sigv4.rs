@@ -1,0 +1,114 @@
+//! AWS Signature Version 4 for POST policies: key derivation and signing.
+//!
+//! For a POST policy the string to sign is the base64 `policy` field itself,
+//! byte for byte, and the signature is the lowercase hex HMAC-SHA256 of it
+//! under the signing key.
+
+use std::fmt;
+
+use hmac::{KeyInit, Mac};
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+/// The `x-amz-algorithm` value.
+pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";
+
+type HmacSha256 = hmac::Hmac<sha2::Sha256>;
+
+/// HMAC-SHA256 of `data` under `key`: the step every SigV4 derivation uses.
+///
+/// ```
+/// let mac = policy_runtime::sigv4::hmac_sha256(b"key", b"data");
+/// assert_eq!(hex::encode(mac), "5031fe3d989c6d1537a013fa6e739da23463fdaec3b70137d828e36ace221bd0");
+/// ```
+pub fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
+    // HMAC takes keys of any length.
+    let mut mac = HmacSha256::new_from_slice(key).unwrap_or_else(|_| unreachable!());
+    mac.update(data);
+    mac.finalize().into_bytes().into()
+}
+
+/// A derived SigV4 signing key: valid for one secret, date, region and
+/// service. Wiped on drop; never printed.
+#[derive(Clone)]
+pub struct SigningKey(Zeroizing<[u8; 32]>);
+
+impl SigningKey {
+    /// Derives kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region),
+    /// service), "aws4_request"), with `date` as `YYYYMMDD`.
+    ///
+    /// ```
+    /// use policy_runtime::sigv4::SigningKey;
+    /// let key = SigningKey::derive("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "20151229", "us-east-1", "s3");
+    /// assert_eq!(hex::encode(key.as_bytes()), "cbcef1ebeaefc82cce6530b9f0a9ae598846065f5c5bae0674bd5ebc4ba52d28");
+    /// ```
+    pub fn derive(secret: &str, date: &str, region: &str, service: &str) -> SigningKey {
+        let mut seed = Zeroizing::new(Vec::with_capacity(4 + secret.len()));
+        seed.extend_from_slice(b"AWS4");
+        seed.extend_from_slice(secret.as_bytes());
+        let k_date = Zeroizing::new(hmac_sha256(&seed, date.as_bytes()));
+        let k_region = Zeroizing::new(hmac_sha256(&*k_date, region.as_bytes()));
+        let k_service = Zeroizing::new(hmac_sha256(&*k_region, service.as_bytes()));
+        SigningKey(Zeroizing::new(hmac_sha256(&*k_service, b"aws4_request")))
+    }
+
+    /// The key bytes.
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// Signs a string to sign (for POST: the base64 policy).
+    ///
+    /// ```
+    /// use policy_runtime::sigv4::SigningKey;
+    /// let key = SigningKey::derive("secret", "20300101", "us-east-1", "s3");
+    /// assert_eq!(key.sign(b"policy").to_string().len(), 64);
+    /// ```
+    pub fn sign(&self, string_to_sign: &[u8]) -> Signature {
+        Signature(hmac_sha256(&*self.0, string_to_sign))
+    }
+}
+
+impl fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SigningKey(<redacted>)")
+    }
+}
+
+/// A SigV4 signature. `Display` gives the lowercase hex S3 expects;
+/// comparison with a submitted value is constant-time.
+#[derive(Clone, Copy, Debug)]
+pub struct Signature([u8; 32]);
+
+impl Signature {
+    /// The raw 32 bytes.
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// Whether `submitted` (hex, as in `x-amz-signature`) is this signature,
+    /// compared in constant time. S3 accepts only lowercase hex.
+    ///
+    /// ```
+    /// use policy_runtime::sigv4::SigningKey;
+    /// let sig = SigningKey::derive("secret", "20300101", "us-east-1", "s3").sign(b"policy");
+    /// assert!(sig.matches_hex(&sig.to_string()));
+    /// assert!(!sig.matches_hex(&"0".repeat(64)));
+    /// assert!(!sig.matches_hex("zz"));
+    /// ```
+    pub fn matches_hex(&self, submitted: &str) -> bool {
+        let mut bytes = [0u8; 32];
+        let lowercase = !submitted.bytes().any(|b| b.is_ascii_uppercase());
+        let decoded = hex::decode_to_slice(submitted, &mut bytes).is_ok();
+        bool::from(self.0.ct_eq(&bytes)) & decoded & lowercase
+    }
+}
+
+impl fmt::Display for Signature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut buf = [0u8; 64];
+        // 64 is exactly twice 32.
+        let _ = hex::encode_to_slice(self.0, &mut buf);
+        f.write_str(std::str::from_utf8(&buf).unwrap_or_default())
+    }
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The whole test suite, on a fresh machine: installs what the tests need into
+# .cache/ (only when missing, so a second run starts at once), then checks
+# formatting, lints, runs every test and builds the docs.
+#
+#   ./test.sh
+#
+# POST_POLICY_CACHE moves the cache directory.
+set -euo pipefail
+cd "$(dirname "$0")"
+root=$PWD
+cache=${POST_POLICY_CACHE:-$root/.cache}
+mkdir -p "$cache"
+
+step() { printf '\n== %s\n' "$*"; }
+
+# Python with boto3 for the botocore differential test.
+venv=$cache/venv
+req=$root/tests/python/requirements.txt
+stamp=$venv/.requirements
+if ! cmp -s "$req" "$stamp" 2>/dev/null; then
+    step "installing boto3 into $venv"
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$req"
+    cp "$req" "$stamp"
+fi
+export POST_POLICY_TEST_PYTHON=$venv/bin/python
+"$POST_POLICY_TEST_PYTHON" -c 'import boto3' \
+    || { echo "test.sh: boto3 did not install into $venv" >&2; exit 1; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "cargo test"
+cargo test --workspace --locked
+
+step "cargo doc"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
+
+step "quickstart"
+cargo run -q --locked --example quickstart > "$cache/quickstart.json" 2>/dev/null
+"$POST_POLICY_TEST_PYTHON" - "$cache/quickstart.json" <<'PY'
+import json, sys
+out = json.load(open(sys.argv[1]))
+assert set(out) == {"url", "fields"}, out
+assert list(out["fields"])[-2:] == ["policy", "x-amz-signature"], out
+print("quickstart prints", len(out["fields"]), "fields for", out["url"])
+PY
+
+step "all passed"
