@@ -73,6 +73,19 @@ impl SignedPost {
     }
 
     /// The value of one fixed field (name case-insensitive).
+    ///
+    /// ```
+    /// # use policy_runtime::{Credentials, Policy, Region, Signer};
+    /// # use time::Duration;
+    /// # let signer = Signer::new(Credentials::new("AK", "SK")?, Region::new("us-east-1")?);
+    /// # let policy = Policy::builder().bucket("examplebucket")?.key("a.txt")?
+    /// #     .expires_in(Duration::minutes(10)).build()?;
+    /// let post = signer.sign(&policy)?;
+    /// assert_eq!(post.field("X-Amz-Algorithm"), Some("AWS4-HMAC-SHA256"));
+    /// assert_eq!(post.field("x-amz-signature"), Some(post.signature()));
+    /// assert_eq!(post.field("bucket"), None); // the URL carries the bucket
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn field(&self, name: &str) -> Option<&str> {
         self.fields()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))

@@ -158,6 +158,14 @@ impl Endpoint {
 
     /// Chooses path-style (`ENDPOINT/BUCKET`) or virtual-hosted
     /// (`BUCKET.HOST/`) URLs.
+    ///
+    /// ```
+    /// use policy_runtime::{Endpoint, Region};
+    /// let r = Region::new("auto")?;
+    /// let r2 = Endpoint::custom("https://acct.r2.example.com")?.path_style(false);
+    /// assert_eq!(r2.url("media", &r), "https://media.acct.r2.example.com/");
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn path_style(mut self, path_style: bool) -> Endpoint {
         self.path_style = path_style;
         self

@@ -146,6 +146,15 @@ impl Policy {
     }
 
     /// The condition on `key` (exact or starts-with).
+    ///
+    /// ```
+    /// # use policy_runtime::{Condition, Policy};
+    /// # use time::Duration;
+    /// let policy = Policy::builder().bucket("examplebucket")?.key_starts_with("u/")?
+    ///     .expires_in(Duration::minutes(1)).build()?;
+    /// assert!(matches!(policy.key_condition(), Some(Condition::StartsWith { .. })));
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn key_condition(&self) -> Option<&Condition> {
         self.conditions
             .iter()
@@ -215,6 +224,19 @@ impl PolicyBuilder {
 
     /// `field` must equal `value` exactly. `field` is any S3 form field name
     /// (case-insensitive) or `x-amz-meta-NAME`.
+    /// ```
+    /// # use policy_runtime::Policy;
+    /// # use time::Duration;
+    /// let policy = Policy::builder()
+    ///     .bucket("examplebucket")?
+    ///     .key_starts_with("user/")?
+    ///     .eq("Cache-Control", "max-age=86400")?
+    ///     .eq("x-amz-storage-class", "STANDARD_IA")?
+    ///     .expires_in(Duration::minutes(10))
+    ///     .build()?;
+    /// assert!(Policy::builder().eq("x-amz-storage-class", "standard_ia").is_err());
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn eq(self, field: &str, value: impl Into<String>) -> Result<Self, Error> {
         let field = FieldName::new(field)?;
         self.push(Condition::eq(field, value))
@@ -222,6 +244,19 @@ impl PolicyBuilder {
 
     /// `field` must start with `prefix`; `""` allows any value but requires
     /// the field. Only where S3 allows starts-with.
+    /// ```
+    /// # use policy_runtime::Policy;
+    /// # use time::Duration;
+    /// let policy = Policy::builder()
+    ///     .bucket("examplebucket")?
+    ///     .key_starts_with("user/")?
+    ///     .starts_with("Content-Type", "image/")?
+    ///     .starts_with("x-amz-meta-tag", "")?
+    ///     .expires_in(Duration::minutes(10))
+    ///     .build()?;
+    /// assert_eq!(policy.conditions().len(), 4);
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn starts_with(self, field: &str, prefix: impl Into<String>) -> Result<Self, Error> {
         let field = FieldName::new(field)?;
         self.push(Condition::starts_with(field, prefix))
@@ -268,6 +303,19 @@ impl PolicyBuilder {
     }
 
     /// The file's size in bytes must lie in `range` (inclusive).
+    /// ```
+    /// # use policy_runtime::Policy;
+    /// # use time::Duration;
+    /// let policy = Policy::builder()
+    ///     .bucket("examplebucket")?
+    ///     .key_starts_with("user/")?
+    ///     .content_length_range(1..=5_000_000)?
+    ///     .expires_in(Duration::minutes(10))
+    ///     .build()?;
+    /// assert_eq!(policy.content_length_range(), Some(1..=5_000_000));
+    /// assert!(Policy::builder().content_length_range(10..=1).is_err());
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn content_length_range(self, range: RangeInclusive<u64>) -> Result<Self, Error> {
         self.push(Condition::ContentLengthRange {
             min: *range.start(),
@@ -287,6 +335,15 @@ impl PolicyBuilder {
     }
 
     /// The policy expires at this instant.
+    /// ```
+    /// # use policy_runtime::{Expiration, Policy};
+    /// use time::macros::datetime;
+    /// let policy = Policy::builder().bucket("examplebucket")?.key("a.txt")?
+    ///     .expires_at(datetime!(2030-01-01 0:00 UTC))
+    ///     .build()?;
+    /// assert_eq!(policy.expiration(), Expiration::At(datetime!(2030-01-01 0:00 UTC)));
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn expires_at(mut self, at: OffsetDateTime) -> Self {
         self.expiration = Some(Expiration::At(at));
         self

@@ -257,6 +257,18 @@ impl Signer {
     }
 
     /// The signing key for `date` (UTC), derived once per day and cached.
+    ///
+    /// ```
+    /// use policy_runtime::{Credentials, Region, Signer};
+    /// let signer = Signer::new(
+    ///     Credentials::new("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")?,
+    ///     Region::new("us-east-1")?,
+    /// );
+    /// let key = signer.signing_key(time::macros::date!(2015-12-29));
+    /// assert_eq!(hex::encode(key.as_bytes()),
+    ///            "cbcef1ebeaefc82cce6530b9f0a9ae598846065f5c5bae0674bd5ebc4ba52d28");
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn signing_key(&self, date: Date) -> SigningKey {
         let mut cache = self
             .key_cache
