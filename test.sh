@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine: installs what the tests need into
 # .cache/ (only when missing, so a second run starts at once), then checks
-# formatting, lints, runs every test and builds the docs.
+# formatting, lints, starts the S3-compatible servers, runs every test and
+# builds the docs.
 #
 #   ./test.sh
 #
@@ -13,6 +14,12 @@ cache=${POST_POLICY_CACHE:-$root/.cache}
 mkdir -p "$cache"
 
 step() { printf '\n== %s\n' "$*"; }
+
+# Real S3-compatible servers (Garage, s3s-fs) for the end-to-end suite:
+# installed once into $cache, started fresh, always stopped.
+source "$root/tests/servers.sh"
+trap servers_stop EXIT
+trap 'exit 130' INT TERM
 
 # Python with boto3 for the botocore differential test.
 venv=$cache/venv
@@ -34,6 +41,12 @@ cargo fmt --all -- --check
 
 step "cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+
+if [ -n "${POST_POLICY_E2E:-}" ]; then
+    step "end-to-end servers from POST_POLICY_E2E (not starting our own)"
+else
+    servers_start
+fi
 
 step "cargo test"
 cargo test --workspace --locked

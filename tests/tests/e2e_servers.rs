@@ -1,0 +1,541 @@
+//! End to end against real S3-compatible servers (Garage, s3s-fs).
+//!
+//! Forms are signed by the runtime and posted with a real HTTP client
+//! (multipart, file last); accepted objects are read back through the
+//! server's S3 API; refused uploads must leave no object. `./test.sh`
+//! installs and starts the servers and sets `POST_POLICY_E2E`; without it
+//! this test fails, it never skips.
+//!
+//! Where a server departs from AWS's documented behaviour the test names the
+//! quirk (see [`QUIRKS`]) and asserts what that server does instead.
+
+use std::time::Duration as StdDuration;
+
+use policy_runtime::sigv4::SigningKey;
+use policy_runtime::{
+    Credentials, Endpoint, Policy, PolicyBuilder, Region, SignOptions, SignedPost, Signer,
+};
+use reqwest::blocking::{multipart, Client};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use time::{Duration, OffsetDateTime};
+
+/// Known departures from AWS, per server.
+const QUIRKS: &[(&str, &str, &str)] = &[(
+    "s3s-fs",
+    "no-filename-substitution",
+    "stores `${filename}` in the key literally instead of the file's name",
+)];
+
+fn has_quirk(server: &Server, quirk: &str) -> bool {
+    QUIRKS
+        .iter()
+        .any(|(name, q, _)| *name == server.name && *q == quirk)
+}
+
+#[derive(Clone, Debug)]
+struct Server {
+    name: String,
+    endpoint: String,
+    region: String,
+    access_key: String,
+    secret: String,
+    bucket: String,
+}
+
+fn servers() -> Vec<Server> {
+    let raw = std::env::var("POST_POLICY_E2E").unwrap_or_else(|_| {
+        panic!(
+            "POST_POLICY_E2E is not set: the end-to-end suite needs the servers ./test.sh starts. \
+             Run ./test.sh."
+        )
+    });
+    let list: Vec<Value> = serde_json::from_str(&raw).expect("POST_POLICY_E2E is a JSON list");
+    assert!(!list.is_empty(), "POST_POLICY_E2E lists no server");
+    list.iter()
+        .map(|v| {
+            let s = |k: &str| v[k].as_str().unwrap().to_string();
+            Server {
+                name: s("name"),
+                endpoint: s("endpoint"),
+                region: s("region"),
+                access_key: s("access_key"),
+                secret: s("secret"),
+                bucket: s("bucket"),
+            }
+        })
+        .collect()
+}
+
+fn signer(server: &Server) -> Signer {
+    Signer::new(
+        Credentials::new(&server.access_key, &server.secret).unwrap(),
+        Region::new(&server.region).unwrap(),
+    )
+    .with_endpoint(Endpoint::custom(&server.endpoint).unwrap())
+}
+
+fn client() -> Client {
+    Client::builder()
+        .timeout(StdDuration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+/// The rules most cases share: the bucket, keys under `prefix`, 1 to 64
+/// bytes, `text/plain`, one metadata field, 201.
+fn base(server: &Server, prefix: &str) -> PolicyBuilder {
+    Policy::builder()
+        .bucket(&server.bucket)
+        .unwrap()
+        .key_starts_with(prefix)
+        .unwrap()
+        .content_length_range(1..=64)
+        .unwrap()
+        .content_type("text/plain")
+        .unwrap()
+        .meta("origin", "e2e")
+        .unwrap()
+        .success_action_status(201)
+        .unwrap()
+        .expires_in(Duration::minutes(10))
+}
+
+struct Response {
+    status: u16,
+    body: String,
+}
+
+/// Posts `fields` then the file, then `after` (fields S3 must ignore).
+fn post_fields(
+    url: &str,
+    fields: &[(String, String)],
+    file_name: &str,
+    bytes: &[u8],
+    after: &[(String, String)],
+) -> Response {
+    let mut form = multipart::Form::new();
+    for (name, value) in fields {
+        form = form.text(name.clone(), value.clone());
+    }
+    let part = multipart::Part::bytes(bytes.to_vec()).file_name(file_name.to_string());
+    form = form.part("file", part);
+    for (name, value) in after {
+        form = form.text(name.clone(), value.clone());
+    }
+    let response = client().post(url).multipart(form).send().unwrap();
+    Response {
+        status: response.status().as_u16(),
+        body: response.text().unwrap_or_default(),
+    }
+}
+
+fn fields_of(post: &SignedPost) -> Vec<(String, String)> {
+    post.fields()
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect()
+}
+
+fn post(post: &SignedPost, bytes: &[u8]) -> Response {
+    post_fields(post.url(), &fields_of(post), "hello.txt", bytes, &[])
+}
+
+struct Object {
+    status: u16,
+    content_type: Option<String>,
+    meta_origin: Option<String>,
+    bytes: Vec<u8>,
+}
+
+/// Reads an object back with a SigV4-signed `GET` (header auth).
+fn get(server: &Server, key: &str) -> Object {
+    let now = OffsetDateTime::now_utc();
+    let amz_date = format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        now.year(),
+        u8::from(now.month()),
+        now.day(),
+        now.hour(),
+        now.minute(),
+        now.second()
+    );
+    let date = &amz_date[..8];
+    let host = server.endpoint.trim_start_matches("http://");
+    let mut path = format!("/{}/", server.bucket);
+    for b in key.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
+            path.push(b as char);
+        } else {
+            path.push_str(&format!("%{b:02X}"));
+        }
+    }
+    let signed_headers = "host;x-amz-content-sha256;x-amz-date";
+    let canonical = format!(
+        "GET\n{path}\n\nhost:{host}\nx-amz-content-sha256:UNSIGNED-PAYLOAD\nx-amz-date:{amz_date}\n\n{signed_headers}\nUNSIGNED-PAYLOAD"
+    );
+    let scope = format!("{date}/{}/s3/aws4_request", server.region);
+    let to_sign = format!(
+        "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
+        hex::encode(Sha256::digest(canonical.as_bytes()))
+    );
+    let signature =
+        SigningKey::derive(&server.secret, date, &server.region, "s3").sign(to_sign.as_bytes());
+    let auth = format!(
+        "AWS4-HMAC-SHA256 Credential={}/{scope}, SignedHeaders={signed_headers}, Signature={signature}",
+        server.access_key
+    );
+    let response = client()
+        .get(format!("{}{path}", server.endpoint))
+        .header("x-amz-date", &amz_date)
+        .header("x-amz-content-sha256", "UNSIGNED-PAYLOAD")
+        .header("authorization", auth)
+        .send()
+        .unwrap();
+    let header = |n: &str| {
+        response
+            .headers()
+            .get(n)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+    };
+    Object {
+        status: response.status().as_u16(),
+        content_type: header("content-type"),
+        meta_origin: header("x-amz-meta-origin"),
+        bytes: {
+            let status = response.status();
+            let body = response.bytes().unwrap().to_vec();
+            if status.is_success() {
+                body
+            } else {
+                Vec::new()
+            }
+        },
+    }
+}
+
+fn assert_stored(server: &Server, key: &str, bytes: &[u8]) {
+    let object = get(server, key);
+    assert_eq!(object.status, 200, "{}: GET {key:?}", server.name);
+    assert_eq!(object.bytes, bytes, "{}: bytes of {key:?}", server.name);
+    assert_eq!(
+        object.content_type.as_deref(),
+        Some("text/plain"),
+        "{}",
+        server.name
+    );
+    assert_eq!(
+        object.meta_origin.as_deref(),
+        Some("e2e"),
+        "{}",
+        server.name
+    );
+}
+
+fn assert_refused(server: &Server, case: &str, response: &Response, key: &str) {
+    assert!(
+        (400..500).contains(&response.status),
+        "{}: {case}: expected a refusal, got {} {}",
+        server.name,
+        response.status,
+        response.body
+    );
+    assert_eq!(
+        get(server, key).status,
+        404,
+        "{}: {case}: a refused upload left an object at {key:?}",
+        server.name
+    );
+}
+
+#[test]
+fn accepts_what_the_policy_allows() {
+    for server in servers() {
+        let signer = signer(&server);
+
+        // Exact, starts-with, size range, metadata, status 201.
+        let policy = base(&server, "accept/").build().unwrap();
+        let key = "accept/plain.txt";
+        let signed = signer
+            .sign_with(&policy, SignOptions::new().key(key))
+            .unwrap();
+        let r = post(&signed, b"hello, world");
+        assert_eq!(r.status, 201, "{}: {}", server.name, r.body);
+        assert!(
+            r.body.contains("<Key>accept/plain.txt</Key>"),
+            "{}: {}",
+            server.name,
+            r.body
+        );
+        assert_stored(&server, key, b"hello, world");
+
+        // Each boundary of the size range is inclusive.
+        for (key, size) in [("accept/min.txt", 1), ("accept/max.txt", 64)] {
+            let signed = signer
+                .sign_with(&policy, SignOptions::new().key(key))
+                .unwrap();
+            let r = post(&signed, &vec![b'x'; size]);
+            assert_eq!(r.status, 201, "{}: {size} bytes: {}", server.name, r.body);
+            assert_stored(&server, key, &vec![b'x'; size]);
+        }
+
+        // success_action_status 200 and 204.
+        for status in [200u16, 204] {
+            let policy = Policy::builder()
+                .bucket(&server.bucket)
+                .unwrap()
+                .key_starts_with("status/")
+                .unwrap()
+                .success_action_status(status)
+                .unwrap()
+                .expires_in(Duration::minutes(10))
+                .build()
+                .unwrap();
+            let key = format!("status/{status}");
+            let signed = signer
+                .sign_with(&policy, SignOptions::new().key(&key))
+                .unwrap();
+            let r = post(&signed, b"x");
+            assert_eq!(r.status, status, "{}: {}", server.name, r.body);
+            assert_eq!(get(&server, &key).status, 200, "{}", server.name);
+        }
+
+        // A Content-Type starts-with rule, filled in by the client, and an
+        // `x-ignore-` field the policy need not cover.
+        let policy = Policy::builder()
+            .bucket(&server.bucket)
+            .unwrap()
+            .key_starts_with("client/")
+            .unwrap()
+            .starts_with("Content-Type", "text/")
+            .unwrap()
+            .expires_in(Duration::minutes(10))
+            .build()
+            .unwrap();
+        let signed = signer
+            .sign_with(&policy, SignOptions::new().key("client/a.txt"))
+            .unwrap();
+        let mut fields = fields_of(&signed);
+        fields.push(("Content-Type".into(), "text/plain".into()));
+        fields.push(("x-ignore-note".into(), "anything".into()));
+        let r = post_fields(signed.url(), &fields, "a.txt", b"abc", &[]);
+        assert!(r.status < 300, "{}: {} {}", server.name, r.status, r.body);
+        let object = get(&server, "client/a.txt");
+        assert_eq!(object.status, 200, "{}", server.name);
+        assert_eq!(object.content_type.as_deref(), Some("text/plain"));
+
+        // `${filename}`: S3 puts the file's name in the key.
+        let policy = base(&server, "named/").build().unwrap();
+        let signed = signer.sign(&policy).unwrap();
+        assert_eq!(signed.field("key"), Some("named/${filename}"));
+        let r = post_fields(signed.url(), &fields_of(&signed), "report.txt", b"abc", &[]);
+        assert_eq!(r.status, 201, "{}: {}", server.name, r.body);
+        if has_quirk(&server, "no-filename-substitution") {
+            assert_stored(&server, "named/${filename}", b"abc");
+            assert_eq!(get(&server, "named/report.txt").status, 404);
+        } else {
+            assert_stored(&server, "named/report.txt", b"abc");
+        }
+    }
+}
+
+#[test]
+fn values_that_break_naive_implementations_round_trip() {
+    for server in servers() {
+        let signer = signer(&server);
+        for (i, tail) in [
+            "with space.txt",
+            "quote\"d'.txt",
+            "dollar$sign.txt",
+            "brace${notvar}.txt",
+            "back\\slash.txt",
+            "plus+percent%20.txt",
+            "ünïcödé-日本.txt",
+            "emoji-🎉.txt",
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let prefix = format!("odd {i} $ \" é/");
+            let key = format!("{prefix}{tail}");
+            let meta = format!("v {i} $ ${{x}} \" \\ + % é 🎉");
+            let policy = Policy::builder()
+                .bucket(&server.bucket)
+                .unwrap()
+                .key_starts_with(&prefix)
+                .unwrap()
+                .meta("note", meta.clone())
+                .unwrap()
+                .content_type("text/plain")
+                .unwrap()
+                .meta("origin", "e2e")
+                .unwrap()
+                .expires_in(Duration::minutes(10))
+                .build()
+                .unwrap();
+            let signed = signer
+                .sign_with(&policy, SignOptions::new().key(&key))
+                .unwrap();
+            let r = post(&signed, tail.as_bytes());
+            assert!(
+                r.status < 300,
+                "{}: {key:?}: {} {}",
+                server.name,
+                r.status,
+                r.body
+            );
+            assert_stored(&server, &key, tail.as_bytes());
+        }
+    }
+}
+
+#[test]
+fn refuses_what_the_policy_forbids() {
+    for server in servers() {
+        let signer = signer(&server);
+        let policy = base(&server, "refuse/").build().unwrap();
+        let sign = |key: &str| {
+            signer
+                .sign_with(&policy, SignOptions::new().key(key))
+                .unwrap()
+        };
+        let with = |signed: &SignedPost, name: &str, value: &str| {
+            let mut fields = fields_of(signed);
+            for f in &mut fields {
+                if f.0 == name {
+                    f.1 = value.to_string();
+                }
+            }
+            fields
+        };
+
+        let key = "refuse/signature.txt";
+        let s = sign(key);
+        let mut bad = s.signature().to_string();
+        let last = if bad.ends_with('0') { "1" } else { "0" };
+        bad.replace_range(63.., last);
+        let r = post_fields(
+            s.url(),
+            &with(&s, "x-amz-signature", &bad),
+            "a",
+            b"abc",
+            &[],
+        );
+        assert_refused(&server, "wrong signature", &r, key);
+
+        let key = "refuse/tampered.txt";
+        let s = sign(key);
+        let json = String::from_utf8(base64_decode(s.policy())).unwrap();
+        // A later expiration: the form still meets every condition, so only
+        // the signature can catch it.
+        let year = OffsetDateTime::now_utc().year();
+        let later = json.replacen(
+            &format!("\"expiration\":\"{year}"),
+            &format!("\"expiration\":\"{}", year + 1),
+            1,
+        );
+        assert_ne!(later, json);
+        let tampered = base64_encode(later.as_bytes());
+        let r = post_fields(s.url(), &with(&s, "policy", &tampered), "a", b"abc", &[]);
+        assert_refused(&server, "policy tampered after signing", &r, key);
+
+        let s = sign("refuse/in.txt");
+        let r = post_fields(
+            s.url(),
+            &with(&s, "key", "elsewhere/out.txt"),
+            "a",
+            b"abc",
+            &[],
+        );
+        assert_refused(&server, "key outside the prefix", &r, "elsewhere/out.txt");
+
+        let key = "refuse/large.txt";
+        let r = post(&sign(key), &[b'x'; 65]);
+        assert_refused(&server, "one byte above the range", &r, key);
+
+        let key = "refuse/small.txt";
+        let r = post(&sign(key), b"");
+        assert_refused(&server, "one byte below the range", &r, key);
+
+        let key = "refuse/expired.txt";
+        let expired = base(&server, "refuse/")
+            .expires_in(Duration::minutes(1))
+            .build()
+            .unwrap();
+        let s = signer
+            .sign_with(
+                &expired,
+                SignOptions::new()
+                    .key(key)
+                    .at(OffsetDateTime::now_utc() - Duration::minutes(5)),
+            )
+            .unwrap();
+        let r = post(&s, b"abc");
+        assert_refused(&server, "expired policy", &r, key);
+
+        let key = "refuse/extra.txt";
+        let s = sign(key);
+        let mut fields = fields_of(&s);
+        fields.insert(1, ("x-amz-meta-extra".into(), "1".into()));
+        let r = post_fields(s.url(), &fields, "a", b"abc", &[]);
+        assert_refused(&server, "a field the policy does not cover", &r, key);
+
+        let key = "refuse/type.txt";
+        let s = sign(key);
+        let r = post_fields(
+            s.url(),
+            &with(&s, "Content-Type", "text/html"),
+            "a",
+            b"abc",
+            &[],
+        );
+        assert_refused(&server, "wrong Content-Type", &r, key);
+
+        let key = "refuse/bucket.txt";
+        let other = Policy::builder()
+            .bucket("some-other-bucket")
+            .unwrap()
+            .key(key)
+            .unwrap()
+            .expires_in(Duration::minutes(10))
+            .build()
+            .unwrap();
+        let s = signer.sign(&other).unwrap();
+        let url = s.url().replace("some-other-bucket", &server.bucket);
+        let r = post_fields(&url, &fields_of(&s), "a", b"abc", &[]);
+        assert_refused(&server, "wrong bucket", &r, key);
+
+        let key = "refuse/unknown-key.txt";
+        let stranger = Signer::new(
+            Credentials::new("GK000000000000000000000000", "0".repeat(64)).unwrap(),
+            Region::new(&server.region).unwrap(),
+        )
+        .with_endpoint(Endpoint::custom(&server.endpoint).unwrap());
+        let s = stranger
+            .sign_with(&policy, SignOptions::new().key(key))
+            .unwrap();
+        let r = post(&s, b"abc");
+        assert_refused(&server, "unknown access key", &r, key);
+
+        // A field after the file is ignored, so the Content-Type condition
+        // is not met.
+        let key = "refuse/after.txt";
+        let s = sign(key);
+        let fields: Vec<_> = fields_of(&s)
+            .into_iter()
+            .filter(|(n, _)| n != "Content-Type")
+            .collect();
+        let after = [("Content-Type".to_string(), "text/plain".to_string())];
+        let r = post_fields(s.url(), &fields, "a", b"abc", &after);
+        assert_refused(&server, "a field placed after the file", &r, key);
+    }
+}
+
+fn base64_decode(s: &str) -> Vec<u8> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.decode(s).unwrap()
+}
+
+fn base64_encode(b: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(b)
+}
