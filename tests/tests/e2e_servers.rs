@@ -21,11 +21,19 @@ use sha2::{Digest, Sha256};
 use time::{Duration, OffsetDateTime};
 
 /// Known departures from AWS, per server.
-const QUIRKS: &[(&str, &str, &str)] = &[(
-    "s3s-fs",
-    "no-filename-substitution",
-    "stores `${filename}` in the key literally instead of the file's name",
-)];
+const QUIRKS: &[(&str, &str, &str)] = &[
+    (
+        "s3s-fs",
+        "no-filename-substitution",
+        "stores `${filename}` in the key literally instead of the file's name",
+    ),
+    (
+        "s3s-fs",
+        "no-content-type-list-rule",
+        "checks a Content-Type starts-with only against the whole value, so \
+         `text/plain,image/png` passes `starts-with text/`",
+    ),
+];
 
 fn has_quirk(server: &Server, quirk: &str) -> bool {
     QUIRKS
@@ -78,6 +86,7 @@ fn signer(server: &Server) -> Signer {
 fn client() -> Client {
     Client::builder()
         .timeout(StdDuration::from_secs(30))
+        .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap()
 }
@@ -101,8 +110,22 @@ fn base(server: &Server, prefix: &str) -> PolicyBuilder {
         .expires_in(Duration::minutes(10))
 }
 
+fn policy_text_prefix(server: &Server) -> Policy {
+    Policy::builder()
+        .bucket(&server.bucket)
+        .unwrap()
+        .key_starts_with("list/")
+        .unwrap()
+        .starts_with("Content-Type", "text/")
+        .unwrap()
+        .expires_in(Duration::minutes(10))
+        .build()
+        .unwrap()
+}
+
 struct Response {
     status: u16,
+    location: Option<String>,
     body: String,
 }
 
@@ -126,6 +149,10 @@ fn post_fields(
     let response = client().post(url).multipart(form).send().unwrap();
     Response {
         status: response.status().as_u16(),
+        location: response
+            .headers()
+            .get("location")
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()),
         body: response.text().unwrap_or_default(),
     }
 }
@@ -322,6 +349,78 @@ fn accepts_what_the_policy_allows() {
         let object = get(&server, "client/a.txt");
         assert_eq!(object.status, 200, "{}", server.name);
         assert_eq!(object.content_type.as_deref(), Some("text/plain"));
+
+        // Content-Type starts-with and a comma list: every part must match.
+        let signed = signer
+            .sign_with(
+                &policy_text_prefix(&server),
+                SignOptions::new().key("list/ok.txt"),
+            )
+            .unwrap();
+        let mut fields = fields_of(&signed);
+        fields.push(("Content-Type".into(), "text/plain,text/csv".into()));
+        let r = post_fields(signed.url(), &fields, "a.txt", b"abc", &[]);
+        assert!(r.status < 300, "{}: {} {}", server.name, r.status, r.body);
+        assert_eq!(get(&server, "list/ok.txt").status, 200, "{}", server.name);
+        let signed = signer
+            .sign_with(
+                &policy_text_prefix(&server),
+                SignOptions::new().key("list/bad.txt"),
+            )
+            .unwrap();
+        let mut fields = fields_of(&signed);
+        fields.push(("Content-Type".into(), "text/plain,image/png".into()));
+        let r = post_fields(signed.url(), &fields, "a.txt", b"abc", &[]);
+        if has_quirk(&server, "no-content-type-list-rule") {
+            assert!(
+                r.status < 300,
+                "{}: quirk gone? {} {}",
+                server.name,
+                r.status,
+                r.body
+            );
+        } else {
+            assert_refused(
+                &server,
+                "a Content-Type list with a part outside the prefix",
+                &r,
+                "list/bad.txt",
+            );
+        }
+
+        // success_action_redirect: a 303 to the URL, with bucket, key and
+        // ETag in its query.
+        let policy = Policy::builder()
+            .bucket(&server.bucket)
+            .unwrap()
+            .key_starts_with("redirect/")
+            .unwrap()
+            .eq(
+                "success_action_redirect",
+                "https://app.example/done?from=s3",
+            )
+            .unwrap()
+            .expires_in(Duration::minutes(10))
+            .build()
+            .unwrap();
+        let signed = signer
+            .sign_with(&policy, SignOptions::new().key("redirect/a.txt"))
+            .unwrap();
+        let r = post(&signed, b"abc");
+        assert_eq!(r.status, 303, "{}: {}", server.name, r.body);
+        let location = r.location.unwrap_or_default();
+        assert!(
+            location.starts_with("https://app.example/done?from=s3&")
+                && location.contains("key=redirect%2Fa.txt"),
+            "{}: Location {location:?}",
+            server.name
+        );
+        assert_eq!(
+            get(&server, "redirect/a.txt").status,
+            200,
+            "{}",
+            server.name
+        );
 
         // `${filename}`: S3 puts the file's name in the key.
         let policy = base(&server, "named/").build().unwrap();
