@@ -54,7 +54,7 @@ mod form;
 mod html;
 mod location;
 mod policy;
-pub mod rules;
+pub use policy_rules as rules;
 mod signer;
 pub mod sigv4;
 

@@ -1,12 +1,13 @@
-//! S3's POST policy rules as data: one table that the builder, the parser and
-//! the `post_policy!` macro all read.
+//! S3's POST policy rules as data: one table that `policy-runtime`'s builder
+//! and parser and `policy-macros`' `post_policy!` all read, so the rules are
+//! written once. Use it through `policy_runtime::rules`.
 //!
 //! Each [`FieldSpec`] says how a form field is spelled, which match types S3
-//! allows on it, what values it accepts and who sets it. Nothing else in the
-//! crate hard-codes a field name's rules.
+//! allows on it, what values it accepts and who sets it. Nothing else
+//! hard-codes a field name's rules.
 //!
 //! ```
-//! use policy_runtime::rules::{self, FieldKind};
+//! use policy_rules::{self as rules, FieldKind};
 //!
 //! let FieldKind::Known(spec) = rules::lookup("content-type").unwrap() else { panic!() };
 //! assert_eq!(spec.name, "Content-Type");
@@ -299,7 +300,7 @@ pub enum FieldKind<'a> {
 /// "did you mean" hint.
 ///
 /// ```
-/// use policy_runtime::rules::{lookup, FieldKind};
+/// use policy_rules::{lookup, FieldKind};
 /// assert!(matches!(lookup("X-Amz-Meta-Owner"), Some(FieldKind::Meta("Owner"))));
 /// assert!(lookup("content_type").is_none());
 /// ```
@@ -319,7 +320,7 @@ pub fn lookup(name: &str) -> Option<FieldKind<'_>> {
 /// Finds a field by its snake-case `post_policy!` name.
 ///
 /// ```
-/// use policy_runtime::rules::by_ident;
+/// use policy_rules::by_ident;
 /// assert_eq!(by_ident("content_type").unwrap().name, "Content-Type");
 /// ```
 pub fn by_ident(ident: &str) -> Option<&'static FieldSpec> {
@@ -329,7 +330,7 @@ pub fn by_ident(ident: &str) -> Option<&'static FieldSpec> {
 /// Suggests the known field closest to a misspelt name, by either spelling.
 ///
 /// ```
-/// use policy_runtime::rules::suggest;
+/// use policy_rules::suggest;
 /// assert_eq!(suggest("content_type"), Some("Content-Type"));
 /// assert_eq!(suggest("Content-Tpye"), Some("Content-Type"));
 /// assert_eq!(suggest("zzzzzzzzzzzz"), None);
@@ -372,7 +373,8 @@ fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
-pub(crate) fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+/// `s` without `prefix`, compared ASCII case-insensitively.
+pub fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
     let head = s.get(..prefix.len())?;
     head.eq_ignore_ascii_case(prefix)
         .then(|| &s[prefix.len()..])
@@ -382,7 +384,7 @@ pub(crate) fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&
 /// of HTTP token characters, since S3 sends it back as a header name.
 ///
 /// ```
-/// use policy_runtime::rules::check_meta_name;
+/// use policy_rules::check_meta_name;
 /// assert!(check_meta_name("user-id").is_ok());
 /// assert!(check_meta_name("user id").is_err());
 /// ```
@@ -408,7 +410,7 @@ fn is_token_char(c: char) -> bool {
 /// Checks an S3 bucket name against the general-purpose bucket naming rules.
 ///
 /// ```
-/// use policy_runtime::rules::check_bucket_name;
+/// use policy_rules::check_bucket_name;
 /// assert!(check_bucket_name("my-uploads").is_ok());
 /// assert!(check_bucket_name("My_Uploads").is_err());
 /// ```
@@ -462,7 +464,7 @@ impl ValueRule {
     /// expects instead.
     ///
     /// ```
-    /// use policy_runtime::rules::{ValueRule, CANNED_ACLS};
+    /// use policy_rules::{ValueRule, CANNED_ACLS};
     /// assert!(ValueRule::OneOf(CANNED_ACLS).check("public-read").is_ok());
     /// assert!(ValueRule::OneOf(CANNED_ACLS).check("public").is_err());
     /// ```
@@ -501,7 +503,7 @@ impl ValueRule {
     /// start with it, or the condition could never be met.
     ///
     /// ```
-    /// use policy_runtime::rules::{ValueRule, CANNED_ACLS};
+    /// use policy_rules::{ValueRule, CANNED_ACLS};
     /// assert!(ValueRule::OneOf(CANNED_ACLS).check_prefix("public-").is_ok());
     /// assert!(ValueRule::OneOf(CANNED_ACLS).check_prefix("world-").is_err());
     /// ```
