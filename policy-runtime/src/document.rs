@@ -4,7 +4,7 @@ use std::fmt;
 
 use base64::Engine as _;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde::ser::{SerializeMap, SerializeSeq, SerializeStruct, Serializer};
+use serde::ser::{SerializeMap, SerializeStruct, Serializer};
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -168,7 +168,7 @@ impl Serialize for Exact<'_> {
 }
 
 /// `$name`, written through the serializer so it is escaped like any string.
-struct Dollar<'a>(&'a str);
+pub(crate) struct Dollar<'a>(pub(crate) &'a str);
 
 impl fmt::Display for Dollar<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -185,23 +185,7 @@ impl Serialize for Dollar<'_> {
 
 impl Serialize for Condition {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Condition::Eq { field, value } => Exact(field.as_str(), value).serialize(s),
-            Condition::StartsWith { field, prefix } => {
-                let mut seq = s.serialize_seq(Some(3))?;
-                seq.serialize_element("starts-with")?;
-                seq.serialize_element(&Dollar(field.as_str()))?;
-                seq.serialize_element(prefix)?;
-                seq.end()
-            }
-            Condition::ContentLengthRange { min, max } => {
-                let mut seq = s.serialize_seq(Some(3))?;
-                seq.serialize_element("content-length-range")?;
-                seq.serialize_element(min)?;
-                seq.serialize_element(max)?;
-                seq.end()
-            }
-        }
+        self.as_ref().serialize(s)
     }
 }
 

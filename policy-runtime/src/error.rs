@@ -124,6 +124,23 @@ pub enum Error {
         /// The region as given.
         region: String,
     },
+    /// A `post_policy!` placeholder value that cannot be used.
+    InvalidPlaceholder {
+        /// The placeholder's name.
+        name: &'static str,
+        /// The value given.
+        value: String,
+        /// Why it is refused.
+        reason: String,
+    },
+    /// An [`Extension`](crate::Extension) returned a condition on a field it
+    /// did not declare in `FIELDS`.
+    UndeclaredExtensionField {
+        /// The extension's type.
+        extension: &'static str,
+        /// The undeclared field.
+        field: String,
+    },
     /// An endpoint URL that cannot be posted to.
     InvalidEndpoint {
         /// The endpoint as given.
@@ -202,6 +219,19 @@ impl fmt::Display for Error {
             Error::InvalidRegion { region } => write!(
                 f,
                 "invalid region `{region}`: a region is lowercase letters, digits and `-`, such as `us-east-1`"
+            ),
+            Error::InvalidPlaceholder {
+                name,
+                value,
+                reason,
+            } => write!(
+                f,
+                "invalid value {value:?} for the placeholder `{{{name}}}`: {reason}"
+            ),
+            Error::UndeclaredExtensionField { extension, field } => write!(
+                f,
+                "the extension `{extension}` returned a condition on `{field}`, which its `FIELDS` \
+                 does not declare; add `{field}` to `FIELDS`"
             ),
             Error::InvalidEndpoint { endpoint, reason } => {
                 write!(f, "invalid endpoint `{endpoint}`: {reason}")

@@ -50,23 +50,92 @@ mod credentials;
 mod document;
 mod env;
 mod error;
+mod extension;
 mod form;
 mod html;
 mod location;
 mod policy;
+mod post_policy;
 pub use policy_rules as rules;
 mod signer;
 pub mod sigv4;
+mod template;
 
 pub use condition::{Condition, FieldName};
 pub use credentials::Credentials;
 pub use document::PolicyDocument;
 pub use error::Error;
+pub use extension::Extension;
 pub use form::{ClientField, SignedPost};
 pub use location::{Endpoint, Region};
 pub use policy::{Expiration, Policy, PolicyBuilder};
+pub use post_policy::PostPolicy;
 pub use signer::{SignOptions, Signer};
 
 /// Re-exported so callers can name times and durations without a direct
 /// dependency on the same `time` version.
 pub use time;
+
+/// Declares upload rules in Rust, checked against S3's rules at compile
+/// time, and generates a struct that signs them.
+///
+/// See the crate documentation for the syntax.
+///
+/// ```
+/// use policy_runtime::{post_policy, Credentials, Region, Signer};
+///
+/// post_policy! {
+///     /// Avatars, uploaded straight from the browser.
+///     pub struct AvatarUpload {
+///         bucket = "avatars",
+///         key starts_with "user/{user_id}/",
+///         content_length 1..=5_000_000,
+///         content_type starts_with "image/",
+///         success_action_status = 201,
+///         expires_in = 10 min,
+///     }
+/// }
+///
+/// let signer = Signer::new(Credentials::new("AK", "SK")?, Region::new("us-east-1")?);
+/// let post = AvatarUpload { user_id: "42".into() }.sign(&signer)?;
+/// assert_eq!(post.field("key"), Some("user/42/${filename}"));
+/// assert!(AvatarUpload { user_id: "../43".into() }.sign(&signer).is_err());
+/// # Ok::<(), policy_runtime::Error>(())
+/// ```
+#[macro_export]
+macro_rules! post_policy {
+    ($($tokens:tt)*) => {
+        $crate::__private::post_policy_impl! { ($crate) $($tokens)* }
+    };
+}
+
+/// What `post_policy!`'s expansion reaches through `$crate`; not public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::template::{
+        check_filled, declares, extension_conditions, fields_of, overlap, render, to_policy,
+        CondRef, Part, Piece,
+    };
+    pub use crate::{
+        Condition, Error, Expiration, Extension, Policy, PostPolicy, SignOptions, SignedPost,
+        Signer,
+    };
+    pub use core::fmt::Display;
+    pub use core::ops::RangeInclusive;
+    pub use core::option::Option;
+    pub use core::result::Result;
+    pub use policy_macros::post_policy_impl;
+    pub use std::string::String;
+    pub use std::vec::Vec;
+    pub use time::{Duration, OffsetDateTime};
+
+    /// Signs pieces the expansion has checked.
+    pub fn sign(
+        signer: &Signer,
+        expiration: Expiration,
+        pieces: &[Piece<'_>],
+        options: SignOptions,
+    ) -> Result<SignedPost, Error> {
+        signer.sign_pieces(expiration, pieces, options)
+    }
+}

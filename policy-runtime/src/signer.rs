@@ -6,15 +6,14 @@ use std::fmt;
 use std::sync::Mutex;
 
 use base64::Engine as _;
-use serde::ser::{SerializeSeq, SerializeStruct, Serializer};
-use serde::Serialize;
 use time::{Date, OffsetDateTime, UtcOffset};
 
-use crate::condition::Condition;
+use crate::condition::FieldName;
 use crate::document::{Exact, ExpirationText, BASE64};
 use crate::form::{ClientField, SignedPost};
 use crate::sigv4::{Signature, SigningKey, ALGORITHM};
-use crate::{rules, Credentials, Endpoint, Error, Policy, Region};
+use crate::template::{CondRef, Piece};
+use crate::{rules, Credentials, Endpoint, Error, Expiration, Policy, Region};
 
 const DATE_STAMP: &[time::format_description::FormatItem<'static>] =
     time::macros::format_description!("[year][month][day]");
@@ -187,12 +186,43 @@ impl Signer {
     /// # Ok::<(), policy_runtime::Error>(())
     /// ```
     pub fn sign_with(&self, policy: &Policy, options: SignOptions) -> Result<SignedPost, Error> {
+        let pieces: Vec<Piece<'_>> = policy
+            .conditions()
+            .iter()
+            .map(|c| Piece::Filled(c.as_ref()))
+            .collect();
+        self.sign_pieces(policy.expiration(), &pieces, options)
+    }
+
+    /// Signs a policy given as pieces: fixed conditions with pre-rendered
+    /// JSON, and conditions filled per upload. The caller has checked them.
+    pub(crate) fn sign_pieces(
+        &self,
+        expiration: Expiration,
+        pieces: &[Piece<'_>],
+        options: SignOptions,
+    ) -> Result<SignedPost, Error> {
         let now = options
             .now
             .unwrap_or_else(OffsetDateTime::now_utc)
             .to_offset(UtcOffset::UTC);
-        let expiration = policy.expiration().resolve(now)?;
-        let key = form_key(policy, options.key)?;
+        let expiration = expiration.resolve(now)?;
+        let mut bucket = None;
+        let mut key_condition = None;
+        let mut content_length = None;
+        for piece in pieces {
+            match piece.condition() {
+                CondRef::Eq("bucket", b) => bucket = Some(b),
+                c @ (CondRef::Eq("key", _) | CondRef::StartsWith("key", _)) => {
+                    key_condition = Some(c);
+                }
+                CondRef::Range(min, max) => content_length = Some(min..=max),
+                _ => {}
+            }
+        }
+        let bucket = bucket.ok_or(Error::MissingCondition { field: "bucket" })?;
+        let key_condition = key_condition.ok_or(Error::MissingCondition { field: "key" })?;
+        let key = form_key(key_condition, options.key)?;
 
         let date_stamp = now.format(DATE_STAMP).map_err(out_of_range)?;
         let amz_date = now.format(AMZ_DATE).map_err(out_of_range)?;
@@ -211,31 +241,22 @@ impl Signer {
             added.push(("x-amz-security-token", token));
         }
 
-        let mut json = Vec::with_capacity(256 + 64 * policy.conditions().len());
-        let document = Document {
-            expiration,
-            conditions: policy.conditions(),
-            added: &added,
-        };
-        serde_json::to_writer(&mut json, &document).map_err(|e| Error::InvalidPolicyJson {
-            reason: e.to_string(),
-        })?;
+        let json = document_json(expiration, pieces, &added)?;
         let policy_b64 = BASE64.encode(&json);
         let signature = self.signing_key(now.date()).sign(policy_b64.as_bytes());
 
-        let mut fields: Vec<(Cow<'static, str>, String)> =
-            Vec::with_capacity(policy.conditions().len() + 7);
+        let mut fields: Vec<(Cow<'static, str>, String)> = Vec::with_capacity(pieces.len() + 7);
         fields.push((Cow::Borrowed("key"), key));
         let mut client_fields = Vec::new();
-        for condition in policy.conditions() {
-            match condition {
-                Condition::Eq { field, value } if !matches!(field.as_str(), "bucket" | "key") => {
-                    fields.push((field_name(field.as_str()), value.clone()));
+        for piece in pieces {
+            match piece.condition() {
+                CondRef::Eq(field, value) if !matches!(field, "bucket" | "key") => {
+                    fields.push((field_name(field), value.to_owned()));
                 }
-                Condition::StartsWith { field, prefix } if field.as_str() != "key" => {
+                CondRef::StartsWith(field, prefix) if field != "key" => {
                     client_fields.push(ClientField {
-                        name: field.clone(),
-                        prefix: prefix.clone(),
+                        name: FieldName::lenient(field),
+                        prefix: prefix.to_owned(),
                     });
                 }
                 _ => {}
@@ -248,11 +269,11 @@ impl Signer {
         fields.push((Cow::Borrowed("x-amz-signature"), signature.to_string()));
 
         Ok(SignedPost {
-            url: self.endpoint.url(policy.bucket(), &self.region),
+            url: self.endpoint.url(bucket, &self.region),
             fields,
             client_fields,
             expiration,
-            content_length: policy.content_length_range(),
+            content_length,
         })
     }
 
@@ -307,24 +328,17 @@ impl Signer {
 
 /// The key the form sends: the one asked for (checked against the policy),
 /// the exact key, or `PREFIX${filename}`.
-fn form_key(policy: &Policy, chosen: Option<String>) -> Result<String, Error> {
-    let condition = policy
-        .key_condition()
-        .ok_or(Error::MissingCondition { field: "key" })?;
+fn form_key(condition: CondRef<'_>, chosen: Option<String>) -> Result<String, Error> {
     let Some(key) = chosen else {
         return Ok(match condition {
-            Condition::StartsWith { prefix, .. } => {
-                format!("{prefix}{}", rules::FILENAME_PLACEHOLDER)
-            }
-            Condition::Eq { value, .. } => value.clone(),
-            Condition::ContentLengthRange { .. } => String::new(),
+            CondRef::StartsWith(_, prefix) => format!("{prefix}{}", rules::FILENAME_PLACEHOLDER),
+            CondRef::Eq(_, value) => value.to_owned(),
+            CondRef::Range(..) => String::new(),
         });
     };
     let problem = match condition {
-        Condition::Eq { value, .. } if *value != key => Some(String::new()),
-        Condition::StartsWith { prefix, .. } if !key.starts_with(prefix.as_str()) => {
-            Some(String::new())
-        }
+        CondRef::Eq(_, value) if value != key => Some(String::new()),
+        CondRef::StartsWith(_, prefix) if !key.starts_with(prefix) => Some(String::new()),
         _ => rules::ValueRule::Key
             .check(&key)
             .err()
@@ -333,7 +347,7 @@ fn form_key(policy: &Policy, chosen: Option<String>) -> Result<String, Error> {
     match problem {
         None => Ok(key),
         Some(reason) => Err(Error::KeyOutsidePolicy {
-            condition: format!("{condition}{reason}"),
+            condition: format!("{}{reason}", condition.to_condition()?),
             key,
         }),
     }
@@ -352,35 +366,52 @@ fn out_of_range(e: time::error::Format) -> Error {
     }
 }
 
-/// The document as signed: the policy's conditions, then the signer's.
-struct Document<'a> {
+/// The document as signed: the policy's conditions, then the signer's. The
+/// frame is fixed ASCII; every value in it is written by `serde_json`, and
+/// fixed pieces were written by `serde_json` when the macro ran.
+fn document_json(
     expiration: OffsetDateTime,
-    conditions: &'a [Condition],
-    added: &'a [(&'static str, &'a str)],
+    pieces: &[Piece<'_>],
+    added: &[(&'static str, &str)],
+) -> Result<Vec<u8>, Error> {
+    let mut json = Vec::with_capacity(256 + 64 * pieces.len());
+    let write = |json: &mut Vec<u8>, value: &dyn erased::Json| {
+        value.write(json).map_err(|e| Error::InvalidPolicyJson {
+            reason: e.to_string(),
+        })
+    };
+    json.extend_from_slice(b"{\"expiration\":");
+    write(&mut json, &ExpirationText(expiration))?;
+    json.extend_from_slice(b",\"conditions\":[");
+    for (i, piece) in pieces.iter().enumerate() {
+        if i > 0 {
+            json.push(b',');
+        }
+        match piece {
+            Piece::Fixed { json: fixed, .. } => json.extend_from_slice(fixed.as_bytes()),
+            Piece::Filled(condition) => write(&mut json, condition)?,
+        }
+    }
+    for (i, &(name, value)) in added.iter().enumerate() {
+        if i > 0 || !pieces.is_empty() {
+            json.push(b',');
+        }
+        write(&mut json, &Exact(name, value))?;
+    }
+    json.extend_from_slice(b"]}");
+    Ok(json)
 }
 
-impl Serialize for Document<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        struct All<'b>(&'b Document<'b>);
-        impl Serialize for All<'_> {
-            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                let Document {
-                    conditions, added, ..
-                } = self.0;
-                let mut seq = s.serialize_seq(Some(conditions.len() + added.len()))?;
-                for c in *conditions {
-                    seq.serialize_element(c)?;
-                }
-                for &(name, value) in *added {
-                    seq.serialize_element(&Exact(name, value))?;
-                }
-                seq.end()
-            }
+mod erased {
+    /// A value `serde_json` can write, behind `dyn`.
+    pub(super) trait Json {
+        fn write(&self, out: &mut Vec<u8>) -> serde_json::Result<()>;
+    }
+
+    impl<T: serde::Serialize> Json for T {
+        fn write(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+            serde_json::to_writer(out, self)
         }
-        let mut st = s.serialize_struct("PolicyDocument", 2)?;
-        st.serialize_field("expiration", &ExpirationText(self.expiration))?;
-        st.serialize_field("conditions", &All(self))?;
-        st.end()
     }
 }
 

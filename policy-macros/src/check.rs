@@ -1,0 +1,547 @@
+//! S3's rules, applied to the parsed declaration. Every mistake is collected
+//! with the span of the tokens at fault; nothing here emits code.
+
+use std::collections::BTreeMap;
+
+use proc_macro2::Span;
+use syn::Ident;
+
+use policy_rules::{self as rules, FieldKind, Role, ValueRule, FILENAME_PLACEHOLDER};
+
+use crate::parse::{Cond, Dots, Entry, ExtensionCall, FieldRef, Form, Input, Op, Value};
+use crate::template::{self, Template};
+
+/// Seconds a policy is valid when the declaration does not say: one hour,
+/// as boto3's `generate_presigned_post`.
+const DEFAULT_EXPIRES_IN: i64 = 3600;
+
+/// The declaration, checked: what `expand.rs` needs and nothing else.
+pub struct Checked<'a> {
+    /// Conditions and extension calls, in the order written.
+    pub items: Vec<Item<'a>>,
+    /// The struct's fields: one per placeholder, in order of first use.
+    pub fields: Vec<Field<'a>>,
+    pub expires_in: i64,
+    pub content_length: Option<(u64, u64)>,
+    /// Canonical (lower-case) names of the fields the declaration itself
+    /// constrains, with where; extensions must not constrain them too.
+    pub own_fields: Vec<(String, Span)>,
+    /// `bucket` / `key` when no condition of the declaration sets them: an
+    /// extension must.
+    pub from_extensions: Vec<&'static str>,
+}
+
+pub enum Item<'a> {
+    Cond {
+        /// Canonical spelling, as in the policy JSON.
+        field: String,
+        starts_with: bool,
+        value: Template,
+        span: Span,
+    },
+    Range {
+        min: u64,
+        max: u64,
+    },
+    Extension(&'a ExtensionCall),
+}
+
+pub struct Field<'a> {
+    pub name: Ident,
+    pub ty: Option<&'a syn::Type>,
+}
+
+/// Gathers errors; each points at its own tokens.
+#[derive(Default)]
+struct Errors(Vec<syn::Error>);
+
+impl Errors {
+    fn at(&mut self, span: Span, message: impl std::fmt::Display) {
+        self.0.push(syn::Error::new(span, message));
+    }
+
+    fn finish(self) -> Option<syn::Error> {
+        self.0.into_iter().reduce(|mut all, e| {
+            all.combine(e);
+            all
+        })
+    }
+}
+
+/// A field as resolved from its name.
+struct Resolved {
+    canonical: String,
+    starts_with: bool,
+    rule: ValueRule,
+}
+
+/// Checks `input`; on error still returns what was understood, so the
+/// struct can be emitted and the user sees only the real mistakes.
+pub fn check(input: &Input) -> (Checked<'_>, Option<syn::Error>) {
+    let mut errors = Errors::default();
+    let item_form = matches!(input.form, Form::Item { .. });
+    let mut checked = Checked {
+        items: Vec::new(),
+        fields: Vec::new(),
+        expires_in: DEFAULT_EXPIRES_IN,
+        content_length: None,
+        own_fields: Vec::new(),
+        from_extensions: Vec::new(),
+    };
+    // Canonical lower-case field -> (span, starts_with, fixed value).
+    let mut seen: BTreeMap<String, (Span, bool, Option<String>)> = BTreeMap::new();
+    let mut declared: Vec<(&Ident, &syn::Type, bool)> = Vec::new();
+    let mut used: Vec<(String, Span)> = Vec::new();
+    let mut range_seen = false;
+    let mut expires_seen = false;
+    let mut has_extension = false;
+
+    for entry in &input.entries {
+        match entry {
+            Entry::Cond(cond) => {
+                if let Some(item) = check_cond(cond, item_form, &mut seen, &mut used, &mut errors) {
+                    if let Item::Cond { field, span, .. } = &item {
+                        checked.own_fields.push((field.to_ascii_lowercase(), *span));
+                    }
+                    checked.items.push(item);
+                }
+            }
+            Entry::Range(range) => {
+                if std::mem::replace(&mut range_seen, true) {
+                    errors.at(
+                        range.kw.span(),
+                        "duplicate `content_length`: a policy has one size range; keep one",
+                    );
+                    continue;
+                }
+                if let Some((min, max)) = check_range(range, &mut errors) {
+                    checked.content_length = Some((min, max));
+                    checked.items.push(Item::Range { min, max });
+                }
+            }
+            Entry::Expires(expires) => {
+                if std::mem::replace(&mut expires_seen, true) {
+                    errors.at(expires.kw.span(), "duplicate `expires_in`: keep one");
+                    continue;
+                }
+                if let Some(secs) = check_expires(expires, &mut errors) {
+                    checked.expires_in = secs;
+                }
+            }
+            Entry::Declare(declare) => {
+                if !item_form {
+                    errors.at(
+                        declare.name.span(),
+                        "placeholder types are declared in the item form: `post_policy! { struct Name { id: u64, key starts_with \"u/{id}/\" } }`",
+                    );
+                } else if declared.iter().any(|(n, ..)| **n == declare.name) {
+                    errors.at(
+                        declare.name.span(),
+                        format!("`{}` is declared twice; keep one", declare.name),
+                    );
+                } else {
+                    declared.push((&declare.name, &declare.ty, false));
+                }
+            }
+            Entry::Extension(call) => {
+                has_extension = true;
+                checked.items.push(Item::Extension(call));
+            }
+        }
+    }
+
+    if seen.contains_key("redirect") && seen.contains_key("success_action_redirect") {
+        let (span, ..) = seen["success_action_redirect"];
+        errors.at(
+            span,
+            "both `redirect` and `success_action_redirect`: S3 follows `success_action_redirect` and ignores `redirect`; keep one",
+        );
+    }
+
+    let whole = match &input.form {
+        Form::Expr { span } => *span,
+        Form::Item { name, .. } => name.span(),
+    };
+    for (field, example) in [
+        ("bucket", "bucket = \"my-uploads\""),
+        ("key", "key starts_with \"uploads/\""),
+    ] {
+        if !seen.contains_key(field) {
+            if has_extension {
+                checked.from_extensions.push(field);
+            } else {
+                errors.at(
+                    whole,
+                    format!("no `{field}` condition: every upload policy needs one, such as `{example}`"),
+                );
+            }
+        }
+    }
+
+    for (name, span) in used {
+        let declared_ty = declared.iter_mut().find(|(n, ..)| **n == name);
+        let ty = match declared_ty {
+            Some((_, ty, used)) => {
+                *used = true;
+                Some(*ty)
+            }
+            None => None,
+        };
+        if !checked.fields.iter().any(|f| f.name == name) {
+            checked.fields.push(Field {
+                name: Ident::new(&name, span),
+                ty,
+            });
+        }
+    }
+    for (name, _, used) in &declared {
+        if !used {
+            errors.at(
+                name.span(),
+                format!(
+                    "`{name}` is declared but no condition uses `{{{name}}}`; use it or remove it"
+                ),
+            );
+        }
+    }
+
+    (checked, errors.finish())
+}
+
+fn check_cond(
+    cond: &Cond,
+    item_form: bool,
+    seen: &mut BTreeMap<String, (Span, bool, Option<String>)>,
+    used: &mut Vec<(String, Span)>,
+    errors: &mut Errors,
+) -> Option<Item<'static>> {
+    let field_span = cond.field.span();
+    let resolved = resolve_field(&cond.field, errors);
+    let starts_with = matches!(cond.op, Op::StartsWith(_));
+    let value = match &cond.value {
+        Value::Str(lit) => template::parse(&lit.value()).map_err(|m| errors.at(lit.span(), m)),
+        Value::Int(lit) => {
+            if lit.suffix().is_empty() {
+                Ok(Template::text(lit.base10_digits().to_owned()))
+            } else {
+                errors.at(lit.span(), "write the number without a type suffix");
+                Err(())
+            }
+        }
+        Value::Bool(lit) => Ok(Template::text(lit.value.to_string())),
+        Value::Placeholder(ident) => {
+            let name = ident.to_string();
+            template::check_name(&name)
+                .map(|()| Template {
+                    parts: vec![template::Part::Placeholder { name, path: false }],
+                })
+                .map_err(|m| errors.at(ident.span(), m))
+        }
+    };
+    let (resolved, value) = (resolved?, value.ok()?);
+    let value_span = cond.value.span();
+    let name = &resolved.canonical;
+
+    if starts_with && !resolved.starts_with {
+        let op_span = match &cond.op {
+            Op::StartsWith(ident) => ident.span(),
+            Op::Eq(eq) => eq.span,
+        };
+        errors.at(
+            op_span,
+            format!(
+                "`{name}` only allows an exact match; S3 rejects starts-with on it: write `= ...`"
+            ),
+        );
+    }
+
+    let has_placeholders = value.placeholders().next().is_some();
+    if has_placeholders {
+        if !item_form {
+            errors.at(
+                value_span,
+                "placeholders need the item form, whose struct fields hold their values: \
+                 `post_policy! { pub struct Upload { key starts_with \"user/{user_id}/\", ... } }`",
+            );
+        } else if matches!(resolved.rule, ValueRule::OneOf(_) | ValueRule::Timestamp) {
+            errors.at(
+                value_span,
+                format!("`{name}` takes one of a fixed set of values that S3 checks; a placeholder cannot be checked at compile time: write the value"),
+            );
+        } else {
+            for (ph, path) in value.placeholders() {
+                if path && resolved.rule == ValueRule::Bucket {
+                    errors.at(value_span, "a bucket name has no `/`: remove `:path`");
+                }
+                used.push((ph.to_owned(), value_span));
+            }
+        }
+    }
+
+    let fixed = value.fixed();
+    let text_has_filename = value
+        .parts
+        .iter()
+        .any(|p| matches!(p, template::Part::Text(t) if t.contains(FILENAME_PLACEHOLDER)));
+    if !starts_with && text_has_filename {
+        errors.at(
+            value_span,
+            format!("`{name}` has `${{filename}}` in an exact-match value; S3 replaces it with the file's name before checking, so this can never match: use `{} starts_with` on the part before it", field_ident(&cond.field)),
+        );
+    } else if let Some(v) = &fixed {
+        let result = if starts_with {
+            resolved.rule.check_prefix(v)
+        } else {
+            resolved.rule.check(v)
+        };
+        if let Err(reason) = result {
+            errors.at(value_span, format!("invalid value for `{name}`: {reason}"));
+        }
+    } else if !value.leading_text().is_empty() {
+        if let Err(reason) = resolved.rule.check_prefix(value.leading_text()) {
+            errors.at(value_span, format!("invalid value for `{name}`: {reason}"));
+        }
+    }
+
+    let lower = name.to_ascii_lowercase();
+    if let Some((_, prev_sw, prev_fixed)) = seen.get(&lower) {
+        let contradiction = match (prev_fixed, &fixed) {
+            (Some(a), Some(b)) => contradiction(*prev_sw, a, starts_with, b),
+            _ => None,
+        };
+        match contradiction {
+            Some(reason) => errors.at(
+                field_span,
+                format!("contradicts the earlier condition on `{name}`: {reason}; no upload could satisfy both: keep one"),
+            ),
+            None => errors.at(
+                field_span,
+                format!("duplicate condition on `{name}`: keep one (the stricter one already implies the other)"),
+            ),
+        }
+        return None;
+    }
+    seen.insert(lower, (field_span, starts_with, fixed));
+
+    Some(Item::Cond {
+        field: resolved.canonical,
+        starts_with,
+        value,
+        span: field_span,
+    })
+}
+
+fn contradiction(a_sw: bool, a: &str, b_sw: bool, b: &str) -> Option<String> {
+    match (a_sw, b_sw) {
+        (false, false) => (a != b).then(|| format!("it must equal both {a:?} and {b:?}")),
+        (false, true) => {
+            (!a.starts_with(b)).then(|| format!("the exact value {a:?} does not start with {b:?}"))
+        }
+        (true, false) => {
+            (!b.starts_with(a)).then(|| format!("the exact value {b:?} does not start with {a:?}"))
+        }
+        (true, true) => (!a.starts_with(b) && !b.starts_with(a))
+            .then(|| format!("no value starts with both {a:?} and {b:?}")),
+    }
+}
+
+fn field_ident(field: &FieldRef) -> String {
+    match field {
+        FieldRef::Named(ident) => ident.to_string(),
+        FieldRef::Meta { name, .. } => format!("meta({:?})", name.value()),
+    }
+}
+
+fn resolve_field(field: &FieldRef, errors: &mut Errors) -> Option<Resolved> {
+    match field {
+        FieldRef::Meta { kw, name } => {
+            if kw != "meta" {
+                errors.at(
+                    kw.span(),
+                    format!("unknown field `{kw}(...)`; user metadata is written `meta(\"name\")`"),
+                );
+                return None;
+            }
+            let value = name.value();
+            if let Err(reason) = rules::check_meta_name(&value) {
+                errors.at(name.span(), reason);
+                return None;
+            }
+            Some(Resolved {
+                canonical: format!("{}{}", rules::META_PREFIX, value.to_ascii_lowercase()),
+                starts_with: true,
+                rule: ValueRule::Any,
+            })
+        }
+        FieldRef::Named(ident) => {
+            let name = ident.to_string();
+            if let Some(spec) = rules::by_ident(&name) {
+                return match spec.role {
+                    Role::User => Some(Resolved {
+                        canonical: spec.name.to_owned(),
+                        starts_with: spec.starts_with,
+                        rule: spec.value,
+                    }),
+                    Role::Signer => {
+                        errors.at(
+                            ident.span(),
+                            format!("`{name}` (`{}`) is added by the signer from its credentials and clock; remove this condition", spec.name),
+                        );
+                        None
+                    }
+                    Role::Reserved => {
+                        errors.at(
+                            ident.span(),
+                            format!("`{name}` (`{}`) is not a policy condition: the signer writes `policy` and `x-amz-signature`, and `file` is the upload itself; remove it", spec.name),
+                        );
+                        None
+                    }
+                };
+            }
+            errors.at(ident.span(), unknown_field_message(&name));
+            None
+        }
+    }
+}
+
+fn unknown_field_message(name: &str) -> String {
+    let dashed = name.replace('_', "-");
+    if let Some(rest) = name.strip_prefix("x_amz_meta_") {
+        return format!(
+            "metadata is written `meta(\"{}\") = ...`, not `{name}`",
+            rest.replace('_', "-")
+        );
+    }
+    match rules::lookup(&dashed) {
+        Some(FieldKind::Ignored) => {
+            return format!(
+                "`{name}`: S3 ignores `x-ignore-*` fields, so they need no condition; remove it"
+            )
+        }
+        Some(FieldKind::Known(spec)) if spec.role == Role::User => {
+            return format!("unknown field `{name}`; did you mean `{}`?", spec.ident)
+        }
+        Some(FieldKind::Known(spec)) => {
+            return format!(
+                "`{name}` (`{}`) is set by the signer or the form itself; remove this condition",
+                spec.name
+            )
+        }
+        _ => {}
+    }
+    let suggestion = rules::suggest(name)
+        .and_then(|canonical| rules::FIELDS.iter().find(|s| s.name == canonical))
+        .map(|spec| spec.ident);
+    match suggestion {
+        Some(ident) => format!("unknown field `{name}`; did you mean `{ident}`?"),
+        None => format!(
+            "unknown field `{name}`; the fields are {}, and `meta(\"name\")` for metadata",
+            user_idents()
+        ),
+    }
+}
+
+fn user_idents() -> String {
+    let idents: Vec<String> = rules::FIELDS
+        .iter()
+        .filter(|s| s.role == Role::User)
+        .take(12)
+        .map(|s| format!("`{}`", s.ident))
+        .collect();
+    format!("{}, ...", idents.join(", "))
+}
+
+fn check_range(range: &crate::parse::RangeEntry, errors: &mut Errors) -> Option<(u64, u64)> {
+    let int = |lit: &syn::LitInt, errors: &mut Errors| match lit.base10_parse::<u64>() {
+        Ok(n) if lit.suffix().is_empty() => Some(n),
+        Ok(_) => {
+            errors.at(lit.span(), "write the size in bytes without a type suffix");
+            None
+        }
+        Err(_) => {
+            errors.at(lit.span(), "a size in bytes must fit in 64 bits");
+            None
+        }
+    };
+    let min = match &range.min {
+        Some(lit) => int(lit, errors)?,
+        None => 0,
+    };
+    let Some(max_lit) = &range.max else {
+        let dots = match &range.dots {
+            Dots::Inclusive(d) => d.spans[0],
+            Dots::Exclusive(d) => d.spans[0],
+        };
+        errors.at(
+            dots,
+            format!("the size range needs an upper bound: write `{min}..=1_000_000` (S3's largest POST upload is 5 GiB)"),
+        );
+        return None;
+    };
+    let written = int(max_lit, errors)?;
+    let max = match range.dots {
+        Dots::Inclusive(_) => written,
+        Dots::Exclusive(_) if written == 0 => {
+            errors.at(
+                max_lit.span(),
+                "the range `..0` is empty: no file could be uploaded",
+            );
+            return None;
+        }
+        Dots::Exclusive(_) => written - 1,
+    };
+    if min > max {
+        errors.at(
+            range.kw.span(),
+            format!(
+                "the size range is empty: its minimum {min} is above its maximum {max}; swap them"
+            ),
+        );
+        return None;
+    }
+    if max > rules::MAX_UPLOAD_SIZE {
+        errors.at(
+            max_lit.span(),
+            format!("a POST upload is at most 5 GiB ({} bytes); lower the maximum, or use multipart upload for larger files", rules::MAX_UPLOAD_SIZE),
+        );
+        return None;
+    }
+    Some((min, max))
+}
+
+fn check_expires(expires: &crate::parse::ExpiresEntry, errors: &mut Errors) -> Option<i64> {
+    let amount = match expires.amount.base10_parse::<i64>() {
+        Ok(n) if n > 0 && expires.amount.suffix().is_empty() => n,
+        _ => {
+            errors.at(
+                expires.amount.span(),
+                "the lifetime is a positive whole number followed by a unit, such as `expires_in = 10 min`",
+            );
+            return None;
+        }
+    };
+    let unit = expires.unit.to_string();
+    let scale = match unit.as_str() {
+        "s" | "sec" | "secs" | "seconds" | "second" => 1,
+        "min" | "mins" | "minute" | "minutes" => 60,
+        "h" | "hour" | "hours" => 3600,
+        "d" | "day" | "days" => 86_400,
+        _ => {
+            errors.at(
+                expires.unit.span(),
+                format!("unknown unit `{unit}`; write `s`, `min`, `h` or `d`"),
+            );
+            return None;
+        }
+    };
+    match amount.checked_mul(scale) {
+        Some(secs) if secs <= 365 * 86_400 => Some(secs),
+        _ => {
+            errors.at(
+                expires.amount.span(),
+                "a policy that lives over a year is a standing upload credential; keep `expires_in` to a year at most (minutes are usual)",
+            );
+            None
+        }
+    }
+}
