@@ -238,9 +238,15 @@ fn check_cond(
                 .map_err(|m| errors.at(ident.span(), m))
         }
     };
-    let (resolved, value) = (resolved?, value.ok()?);
-    let value_span = cond.value.span();
+    let resolved = resolved?;
     let name = &resolved.canonical;
+    let lower = name.to_ascii_lowercase();
+    let Ok(value) = value else {
+        // Counted as present, so its absence is not reported as well.
+        seen.entry(lower).or_insert((field_span, starts_with, None));
+        return None;
+    };
+    let value_span = cond.value.span();
 
     if starts_with && !resolved.starts_with {
         let op_span = match &cond.op {
@@ -303,7 +309,6 @@ fn check_cond(
         }
     }
 
-    let lower = name.to_ascii_lowercase();
     if let Some((_, prev_sw, prev_fixed)) = seen.get(&lower) {
         let contradiction = match (prev_fixed, &fixed) {
             (Some(a), Some(b)) => contradiction(*prev_sw, a, starts_with, b),
@@ -390,9 +395,14 @@ fn resolve_field(field: &FieldRef, errors: &mut Errors) -> Option<Resolved> {
                         None
                     }
                     Role::Reserved => {
+                        let also = if spec.name == name {
+                            String::new()
+                        } else {
+                            format!(" (`{}`)", spec.name)
+                        };
                         errors.at(
                             ident.span(),
-                            format!("`{name}` (`{}`) is not a policy condition: the signer writes `policy` and `x-amz-signature`, and `file` is the upload itself; remove it", spec.name),
+                            format!("`{name}`{also} is not a policy condition: the signer writes `policy` and `x-amz-signature`, and `file` is the upload itself; remove it"),
                         );
                         None
                     }

@@ -190,9 +190,20 @@ fn pieces_body(p: &TokenStream, checked: &Checked) -> TokenStream {
                             Part::Text(text) => quote!(#p::Part::Text(#text)),
                             Part::Placeholder { name, path } => {
                                 let ident = syn::Ident::new(name, Span::call_site());
+                                // With the declared type written out, a type
+                                // that is not `Display` is reported under it.
+                                let value = match checked
+                                    .fields
+                                    .iter()
+                                    .find(|f| f.name == name)
+                                    .and_then(|f| f.ty)
+                                {
+                                    Some(ty) => quote!(#p::display::<#ty>(&self.#ident)),
+                                    None => quote!(&self.#ident),
+                                };
                                 quote!(#p::Part::Value {
                                     name: #name,
-                                    value: &self.#ident,
+                                    value: #value,
                                     path: #path,
                                 })
                             }
@@ -218,8 +229,10 @@ fn pieces_body(p: &TokenStream, checked: &Checked) -> TokenStream {
                 let e = format_ident!("__e{}", i, span = Span::mixed_site());
                 let path = &call.path;
                 let args = &call.args;
-                let call = quote_spanned!(call.paren.span.join()=> #path(#args));
-                prepare.push(quote!(let #e = #p::extension_conditions(&#call)?;));
+                let span = call.paren.span.join();
+                prepare.push(quote_spanned!(span=>
+                    let #e = #p::extension_conditions(&#path(#args))?;
+                ));
                 pieces.push(Entry::Many(e));
             }
         }

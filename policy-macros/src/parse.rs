@@ -240,14 +240,14 @@ fn peek_starts_with(input: ParseStream) -> bool {
 
 impl Parse for Op {
     fn parse(input: ParseStream) -> syn::Result<Self> {
+        if input.peek(Token![==]) {
+            return Err(input.error("write a single `=` for an exact match"));
+        }
         if input.peek(Token![=]) {
             return Ok(Op::Eq(input.parse()?));
         }
         if peek_starts_with(input) {
             return Ok(Op::StartsWith(input.parse()?));
-        }
-        if input.peek(Token![==]) {
-            return Err(input.error("write a single `=` for an exact match"));
         }
         Err(input.error("expected `=` (exact match) or `starts_with` after the field name"))
     }
@@ -255,14 +255,13 @@ impl Parse for Op {
 
 impl Parse for Value {
     fn parse(input: ParseStream) -> syn::Result<Self> {
-        let lookahead = input.lookahead1();
-        if lookahead.peek(LitStr) {
+        if input.peek(LitStr) {
             Ok(Value::Str(input.parse()?))
-        } else if lookahead.peek(LitInt) {
+        } else if input.peek(LitInt) {
             Ok(Value::Int(input.parse()?))
-        } else if lookahead.peek(LitBool) {
+        } else if input.peek(LitBool) {
             Ok(Value::Bool(input.parse()?))
-        } else if lookahead.peek(token::Brace) {
+        } else if input.peek(token::Brace) {
             let content;
             braced!(content in input);
             let ident: Ident = content.parse().map_err(|e| {
@@ -273,7 +272,10 @@ impl Parse for Value {
             }
             Ok(Value::Placeholder(ident))
         } else {
-            Err(lookahead.error())
+            Err(input.error(
+                "expected a value: a string such as \"uploads/\", a number, `true`/`false`, \
+                 or a placeholder such as `{bucket}` (item form)",
+            ))
         }
     }
 }

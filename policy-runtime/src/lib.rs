@@ -113,8 +113,8 @@ macro_rules! post_policy {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::template::{
-        check_filled, declares, extension_conditions, fields_of, overlap, render, to_policy,
-        CondRef, Part, Piece,
+        check_filled, declares, display, extension_conditions, fields_of, overlap, render,
+        to_policy, CondRef, Part, Piece,
     };
     pub use crate::{
         Condition, Error, Expiration, Extension, Policy, PostPolicy, SignOptions, SignedPost,

@@ -122,6 +122,12 @@ pub enum Part<'a> {
     },
 }
 
+/// A placeholder's value as `dyn Display`; generic so that a type that is
+/// not `Display` is reported under the type the user declared.
+pub fn display<T: fmt::Display>(value: &T) -> &dyn fmt::Display {
+    value
+}
+
 /// Writes a value from its parts, refusing placeholder values that could
 /// move the upload outside what the author wrote: `/` (unless the
 /// placeholder is a `:path`), `..` as a path segment, an empty value, and

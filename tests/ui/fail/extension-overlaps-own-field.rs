@@ -1,0 +1,12 @@
+use policy_runtime::post_policy;
+use policy_tenant::tenant;
+
+post_policy! {
+    struct Upload {
+        bucket = "b-1",
+        key starts_with "shared/",
+        tenant("acme"),
+    }
+}
+
+fn main() {}

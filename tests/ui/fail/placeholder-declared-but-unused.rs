@@ -1,0 +1,11 @@
+use policy_runtime::post_policy;
+
+post_policy! {
+    struct Upload {
+        user_id: u64,
+        bucket = "b-1",
+        key starts_with "user/",
+    }
+}
+
+fn main() {}

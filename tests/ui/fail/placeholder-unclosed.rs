@@ -1,0 +1,10 @@
+use policy_runtime::post_policy;
+
+post_policy! {
+    struct Upload {
+        bucket = "b-1",
+        key starts_with "user/{user_id/",
+    }
+}
+
+fn main() {}
