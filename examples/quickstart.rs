@@ -11,8 +11,20 @@
 
 use std::process::ExitCode;
 
-use policy_runtime::time::Duration;
-use policy_runtime::{Credentials, Endpoint, Error, Policy, Region, Signer};
+use policy_runtime::{post_policy, Credentials, Endpoint, Error, Region, Signer};
+
+post_policy! {
+    /// Text files of 1 byte to 10 MiB under `uploads/`, for 10 minutes.
+    struct TextUpload {
+        bucket = {bucket},
+        key starts_with "uploads/",
+        content_length 1..=10_485_760,
+        content_type = "text/plain",
+        success_action_status = 201,
+        meta("origin") = "quickstart",
+        expires_in = 10 min,
+    }
+}
 
 const USAGE: &str = "\
 usage: quickstart [BUCKET] [--html]
@@ -55,18 +67,10 @@ fn main() -> ExitCode {
 }
 
 fn run(bucket: &str, html: bool) -> Result<String, Error> {
-    let policy = Policy::builder()
-        .bucket(bucket)?
-        .key_starts_with("uploads/")?
-        .content_length_range(1..=10_485_760)?
-        .content_type("text/plain")?
-        .success_action_status(201)?
-        .meta("origin", "quickstart")?
-        .expires_in(Duration::minutes(10))
-        .build()?;
-
-    let signer = signer()?;
-    let post = signer.sign(&policy)?;
+    let upload = TextUpload {
+        bucket: bucket.to_owned(),
+    };
+    let post = upload.sign(&signer()?)?;
     Ok(if html {
         post.to_html()
     } else {

@@ -8,8 +8,22 @@
 //! # Quick start
 //!
 //! ```
-//! use policy_runtime::{Credentials, Policy, Region, Signer};
-//! use time::Duration;
+//! use policy_runtime::{post_policy, Credentials, Region, Signer};
+//!
+//! // Checked at compile time against S3's rules; a mistake is a compile
+//! // error under the tokens at fault.
+//! post_policy! {
+//!     /// Avatars, uploaded straight from the browser.
+//!     pub struct AvatarUpload {
+//!         bucket = "examplebucket",
+//!         key starts_with "user/{user_id}/",
+//!         content_length 1..=10_485_760,
+//!         content_type starts_with "image/",
+//!         success_action_status = 201,
+//!         expires_in = 10 min,
+//!     }
+//! }
+//! # fn main() -> Result<(), policy_runtime::Error> {
 //!
 //! // Usually `Signer::from_env()?`: AWS_ACCESS_KEY_ID, AWS_REGION, ...
 //! let signer = Signer::new(
@@ -17,24 +31,56 @@
 //!     Region::new("us-east-1")?,
 //! );
 //!
-//! let policy = Policy::builder()
-//!     .bucket("examplebucket")?
-//!     .key_starts_with("uploads/")?
-//!     .content_length_range(1..=10 * 1024 * 1024)?
-//!     .content_type("text/plain")?
-//!     .success_action_status(201)?
-//!     .expires_in(Duration::minutes(10))
-//!     .build()?;
-//!
-//! let post = signer.sign(&policy)?;
+//! let post = AvatarUpload { user_id: "42".into() }.sign(&signer)?;
 //! // {"url": "https://examplebucket.s3.us-east-1.amazonaws.com/",
-//! //  "fields": {"key": "uploads/${filename}", "Content-Type": "text/plain", ...}}
+//! //  "fields": {"key": "user/42/${filename}", "success_action_status": "201", ...}}
 //! let json = serde_json::to_string(&post).unwrap();
 //! // or an HTML <form> with the file input last:
 //! let html = post.to_html();
 //! # assert!(json.contains("x-amz-signature") && html.contains("type=\"file\""));
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Rules known only at run time use the builder, which signs to the same
+//! bytes:
+//!
+//! ```
+//! # use policy_runtime::{Credentials, Policy, Region, Signer};
+//! # let signer = Signer::new(Credentials::new("AK", "SK")?, Region::new("us-east-1")?);
+//! let policy = Policy::builder()
+//!     .bucket("examplebucket")?
+//!     .key_starts_with("uploads/")?
+//!     .content_length_range(1..=10 * 1024 * 1024)?
+//!     .expires_in(time::Duration::minutes(10))
+//!     .build()?;
+//! let post = signer.sign(&policy)?;
 //! # Ok::<(), policy_runtime::Error>(())
 //! ```
+//!
+//! # `post_policy!`
+//!
+//! - `field = "value"`: exact match, for every field S3 knows, in snake case
+//!   (`bucket`, `key`, `acl`, `content_type`, `cache_control`,
+//!   `content_disposition`, `content_encoding`, `expires`,
+//!   `success_action_status`, `success_action_redirect`, `redirect`,
+//!   `storage_class`, `server_side_encryption`, `sse_kms_key_id`, `tagging`,
+//!   `checksum_algorithm`, `object_lock_mode`, ...: the `ident`s of
+//!   [`rules::FIELDS`]). Numbers and `true`/`false` are written as such.
+//! - `field starts_with "prefix"`: where S3 allows it; `""` allows any value.
+//! - `meta("name") = "v"` (or `starts_with`): metadata `x-amz-meta-name`.
+//! - `content_length 1..=5_000_000` (also `a..b`, `..=b`): size in bytes,
+//!   integer literals, checked at compile time.
+//! - `expires_in = 10 min` (`s`, `min`, `h`, `d`): default one hour.
+//! - Item form only: `{name}` placeholders in values (and `bucket = {name}`)
+//!   become struct fields, `String` unless declared as `name: Type` (any
+//!   `Display`). Values are checked when signing with the same rules, and may
+//!   not contain `/` or a `..` segment unless written `{name:path}`. `{{` and
+//!   `}}` are literal braces; S3's `${filename}` is kept.
+//! - `path(args)`: a condition from another crate, see [`Extension`].
+//!
+//! The generated type has `sign`, `sign_at`, `sign_with`, `to_policy`,
+//! `EXPIRES_IN` and `CONTENT_LENGTH`, and implements [`PostPolicy`].
 //!
 //! # Pieces
 //!
