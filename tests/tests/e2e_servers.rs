@@ -13,7 +13,8 @@ use std::time::Duration as StdDuration;
 
 use policy_runtime::sigv4::SigningKey;
 use policy_runtime::{
-    Credentials, Endpoint, Policy, PolicyBuilder, Region, SignOptions, SignedPost, Signer,
+    post_policy, Credentials, Endpoint, Policy, PolicyBuilder, Region, SignOptions, SignedPost,
+    Signer,
 };
 use reqwest::blocking::{multipart, Client};
 use serde_json::Value;
@@ -626,6 +627,63 @@ fn refuses_what_the_policy_forbids() {
         let after = [("Content-Type".to_string(), "text/plain".to_string())];
         let r = post_fields(s.url(), &fields, "a", b"abc", &after);
         assert_refused(&server, "a field placed after the file", &r, key);
+    }
+}
+
+post_policy! {
+    /// The shared rules, declared with the macro; the bucket and the user's
+    /// folder are placeholders.
+    struct MacroUpload {
+        bucket = {bucket},
+        key starts_with "macro/{user}/",
+        content_length 1..=64,
+        content_type = "text/plain",
+        meta("origin") = "e2e",
+        success_action_status = 201,
+        expires_in = 10 min,
+    }
+}
+
+#[test]
+fn a_post_policy_struct_is_accepted_and_enforced() {
+    for server in servers() {
+        let signer = signer(&server);
+        let upload = MacroUpload {
+            bucket: server.bucket.clone(),
+            user: "u1".into(),
+        };
+        let sign = |key: &str| {
+            upload
+                .sign_with(&signer, SignOptions::new().key(key))
+                .unwrap()
+        };
+
+        let key = "macro/u1/plain.txt";
+        let r = post(&sign(key), b"from the macro");
+        assert_eq!(r.status, 201, "{}: {}", server.name, r.body);
+        assert_stored(&server, key, b"from the macro");
+
+        // The declared size range reaches the server.
+        let key = "macro/u1/big.txt";
+        let r = post(&sign(key), &[b'x'; 65]);
+        assert_refused(&server, "macro: one byte above the range", &r, key);
+
+        // The placeholder's folder is in the signed policy: another user's
+        // folder is refused by the server.
+        let signed = sign("macro/u1/x.txt");
+        let other = "macro/u2/x.txt";
+        let fields: Vec<(String, String)> = fields_of(&signed)
+            .into_iter()
+            .map(|(n, v)| {
+                if n == "key" {
+                    (n, other.to_string())
+                } else {
+                    (n, v)
+                }
+            })
+            .collect();
+        let r = post_fields(signed.url(), &fields, "x.txt", b"x", &[]);
+        assert_refused(&server, "macro: key in another user's folder", &r, other);
     }
 }
 
