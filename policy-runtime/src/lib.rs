@@ -89,7 +89,10 @@
 //! - [`Signer`]: credentials, region and endpoint; produces a [`SignedPost`].
 //! - [`PolicyDocument`]: the policy JSON itself, written by a serializer and
 //!   parsed back from S3's JSON.
-//! - [`sigv4`]: the signature primitives, for checking submitted forms.
+//! - [`sigv4`]: the signature primitives.
+//! - [`verify`]: checking a submitted form exactly as S3 does: signature,
+//!   expiration, every condition, coverage and size, with typed rejections
+//!   that name the S3 error code.
 
 mod condition;
 mod credentials;
@@ -106,6 +109,7 @@ pub use policy_rules as rules;
 mod signer;
 pub mod sigv4;
 mod template;
+pub mod verify;
 
 pub use condition::{Condition, FieldName};
 pub use credentials::Credentials;

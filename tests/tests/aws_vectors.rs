@@ -100,3 +100,90 @@ fn b_key_derivation_steps_match() {
         "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d"
     );
 }
+
+/// Amazon's example form for vector A, field names spelt as Amazon's page
+/// spells them, the file last.
+fn a_form(file: &str) -> policy_runtime::verify::Submission {
+    policy_runtime::verify::Submission::new("sigv4examplebucket")
+        .field("key", "user/user1/${filename}")
+        .field("acl", "public-read")
+        .field(
+            "success_action_redirect",
+            "http://sigv4examplebucket.s3.amazonaws.com/successful_upload.html",
+        )
+        .field("Content-Type", "image/jpeg")
+        .field("x-amz-meta-uuid", "14365123651274")
+        .field("x-amz-server-side-encryption", "AES256")
+        .field(
+            "X-Amz-Credential",
+            "AKIAIOSFODNN7EXAMPLE/20151229/us-east-1/s3/aws4_request",
+        )
+        .field("X-Amz-Algorithm", "AWS4-HMAC-SHA256")
+        .field("X-Amz-Date", "20151229T000000Z")
+        .field("x-amz-meta-tag", "")
+        .field("Policy", A_POLICY)
+        .field("X-Amz-Signature", A_SIGNATURE)
+        .file(file, 12_345)
+}
+
+fn a_verifier() -> policy_runtime::verify::Verifier<Credentials> {
+    policy_runtime::verify::Verifier::new(
+        Credentials::new(A_ACCESS_KEY, A_SECRET).unwrap(),
+        Region::new("us-east-1").unwrap(),
+    )
+}
+
+#[test]
+fn a_published_form_verifies_before_its_expiration() {
+    use policy_runtime::verify::{Rejection, S3ErrorCode};
+    let accepted = a_verifier()
+        .verify_at(&a_form("photo.jpg"), datetime!(2015-12-29 12:00 UTC))
+        .unwrap();
+    assert_eq!(accepted.key, "user/user1/photo.jpg");
+    assert_eq!(accepted.content_type.as_deref(), Some("image/jpeg"));
+    assert_eq!(accepted.acl.as_deref(), Some("public-read"));
+    assert_eq!(
+        accepted.metadata,
+        [
+            ("uuid".to_string(), "14365123651274".to_string()),
+            ("tag".to_string(), String::new())
+        ]
+    );
+    assert_eq!(
+        accepted.headers,
+        [(
+            "x-amz-server-side-encryption".to_string(),
+            "AES256".to_string()
+        )]
+    );
+    assert_eq!(
+        accepted.redirect.as_deref(),
+        Some("http://sigv4examplebucket.s3.amazonaws.com/successful_upload.html")
+    );
+    assert_eq!(accepted.access_key_id.as_deref(), Some(A_ACCESS_KEY));
+
+    // The published expiration is 2015-12-30T12:00:00.000Z.
+    assert!(a_verifier()
+        .verify_at(&a_form("photo.jpg"), datetime!(2015-12-30 12:00 UTC))
+        .is_ok());
+    let late = a_verifier()
+        .verify_at(&a_form("photo.jpg"), datetime!(2015-12-30 12:00:01 UTC))
+        .unwrap_err();
+    assert!(matches!(late, Rejection::Expired { .. }), "{late:?}");
+
+    // The secret with `+` (vector B's) is another secret.
+    let other = policy_runtime::verify::Verifier::new(
+        Credentials::new(A_ACCESS_KEY, "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY").unwrap(),
+        Region::new("us-east-1").unwrap(),
+    );
+    let r = other
+        .verify_at(&a_form("photo.jpg"), datetime!(2015-12-29 12:00 UTC))
+        .unwrap_err();
+    assert_eq!(r.code(), S3ErrorCode::SignatureDoesNotMatch);
+
+    // A different bucket in the URL, or a key outside user/user1/.
+    let r = a_verifier()
+        .verify_at(&a_form("../../etc/passwd"), datetime!(2015-12-29 12:00 UTC))
+        .unwrap();
+    assert_eq!(r.key, "user/user1/passwd");
+}

@@ -1,0 +1,162 @@
+//! What S3 stores when it accepts a form, and the values it checks then.
+
+use super::prepare::Prepared;
+use super::{Rejection, S3ErrorCode};
+use crate::rules::{self, FieldKind, Role, ValueRule};
+
+/// An accepted upload: what S3 stores and how it answers.
+///
+/// ```
+/// use policy_runtime::verify::{check_policy, Submission};
+/// use policy_runtime::PolicyDocument;
+/// use time::macros::datetime;
+///
+/// let policy = PolicyDocument::from_json(r#"{"expiration": "2030-01-01T00:00:00Z",
+///     "conditions": [{"bucket": "b-1"}, ["starts-with", "$key", "u/"],
+///                    ["starts-with", "$Content-Type", "image/"],
+///                    {"x-amz-meta-Owner": "42"}, {"Cache-Control": "no-cache"}]}"#)?;
+/// let form = Submission::new("b-1")
+///     .field("key", "u/${filename}")
+///     .field("Content-Type", "image/png")
+///     .field("X-Amz-Meta-Owner", "42")
+///     .field("cache-control", "no-cache")
+///     .file("C:\\pics\\cat.png", 1234);
+/// let accepted = check_policy(&policy, &form, datetime!(2029-01-01 0:00 UTC)).unwrap();
+/// assert_eq!(accepted.key, "u/cat.png");
+/// assert_eq!(accepted.content_type.as_deref(), Some("image/png"));
+/// assert_eq!(accepted.metadata, [("owner".to_string(), "42".to_string())]);
+/// assert_eq!(accepted.headers, [("Cache-Control".to_string(), "no-cache".to_string())]);
+/// assert_eq!(accepted.success_action_status, 204);
+/// assert_eq!(accepted.size, 1234);
+/// # Ok::<(), policy_runtime::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Accepted {
+    /// The bucket.
+    pub bucket: String,
+    /// The object key, `${filename}` replaced.
+    pub key: String,
+    /// The `Content-Type` field, if sent (S3 then stores it as the object's
+    /// content type; without it S3 picks a default).
+    pub content_type: Option<String>,
+    /// User metadata, `x-amz-meta-NAME` as `(name, value)`, the name in lower
+    /// case as S3 stores it, in form order.
+    pub metadata: Vec<(String, String)>,
+    /// Other fields S3 stores with the object or applies to it
+    /// (`Cache-Control`, `Content-Disposition`, `Content-Encoding`,
+    /// `Expires`, storage class, encryption, tagging, checksums, object
+    /// lock, ...), canonical name and value, in form order.
+    pub headers: Vec<(String, String)>,
+    /// The canned ACL, if sent.
+    pub acl: Option<String>,
+    /// Where S3 redirects the browser (`success_action_redirect`, else
+    /// `redirect`), if anywhere.
+    pub redirect: Option<String>,
+    /// The status S3 answers with when it does not redirect: 200, 201 or
+    /// 204 (the default, also for an invalid `success_action_status`).
+    pub success_action_status: u16,
+    /// The file's size in bytes.
+    pub size: u64,
+    /// The access key id that signed the form, when the signature was
+    /// checked.
+    pub access_key_id: Option<String>,
+}
+
+/// Checks the values S3 validates when it stores the object, then lists
+/// what it stores.
+pub(crate) fn accept(form: &Prepared<'_>) -> Result<Accepted, Rejection> {
+    let mut accepted = Accepted {
+        bucket: form.bucket.into(),
+        key: String::new(),
+        content_type: None,
+        metadata: Vec::new(),
+        headers: Vec::new(),
+        acl: None,
+        redirect: None,
+        success_action_status: 204,
+        size: form.size,
+        access_key_id: None,
+    };
+    let mut redirect = None;
+    for field in &form.fields {
+        let value = &*field.value;
+        let invalid = |reason: String, code| Rejection::InvalidValue {
+            field: field.name.to_string(),
+            value: value.into(),
+            reason,
+            code,
+        };
+        let spec = match rules::lookup(field.name.as_str()) {
+            Some(FieldKind::Meta(name)) => {
+                accepted
+                    .metadata
+                    .push((name.to_ascii_lowercase(), value.into()));
+                continue;
+            }
+            Some(FieldKind::Known(spec)) if spec.role == Role::User => spec,
+            _ => continue,
+        };
+        match spec.name {
+            "key" => {
+                if value.is_empty() {
+                    return Err(invalid(
+                        "an object key cannot be empty".into(),
+                        S3ErrorCode::InvalidArgument,
+                    ));
+                }
+                if value.len() > rules::MAX_KEY_LEN {
+                    return Err(invalid(
+                        format!(
+                            "the key is {} bytes; S3 keys are at most {} bytes",
+                            value.len(),
+                            rules::MAX_KEY_LEN
+                        ),
+                        S3ErrorCode::KeyTooLongError,
+                    ));
+                }
+                accepted.key = value.into();
+            }
+            "bucket" => {}
+            "Content-Type" => accepted.content_type = Some(value.into()),
+            "acl" => {
+                spec.value
+                    .check(value)
+                    .map_err(|r| invalid(r, S3ErrorCode::InvalidArgument))?;
+                accepted.acl = Some(value.into());
+            }
+            "success_action_status" => {
+                if let Ok(status) = value.parse::<u16>() {
+                    if spec.value.check(value).is_ok() {
+                        accepted.success_action_status = status;
+                    }
+                }
+            }
+            "success_action_redirect" => redirect = Some(value.to_string()),
+            "redirect" => {
+                accepted.redirect = Some(value.into());
+            }
+            "x-amz-storage-class" => {
+                spec.value
+                    .check(value)
+                    .map_err(|r| invalid(r, S3ErrorCode::InvalidStorageClass))?;
+                accepted.headers.push((spec.name.into(), value.into()));
+            }
+            _ => {
+                if matches!(
+                    spec.value,
+                    ValueRule::OneOf(_) | ValueRule::Timestamp | ValueRule::RedirectLocation
+                ) {
+                    spec.value
+                        .check(value)
+                        .map_err(|r| invalid(r, S3ErrorCode::InvalidArgument))?;
+                }
+                accepted.headers.push((spec.name.into(), value.into()));
+            }
+        }
+    }
+    if redirect.is_some() {
+        accepted.redirect = redirect;
+    }
+    Ok(accepted)
+}

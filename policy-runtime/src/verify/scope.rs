@@ -1,0 +1,190 @@
+//! The SigV4 fields of a form: algorithm, credential scope and date.
+
+use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
+
+use super::Rejection;
+use crate::sigv4::ALGORITHM;
+
+/// The parts of `x-amz-credential`:
+/// `ACCESS_KEY_ID/YYYYMMDD/REGION/SERVICE/aws4_request`.
+///
+/// ```
+/// use policy_runtime::verify::CredentialScope;
+///
+/// let scope = CredentialScope::parse("AKIAIOSFODNN7EXAMPLE/20151229/us-east-1/s3/aws4_request")?;
+/// assert_eq!(scope.access_key_id, "AKIAIOSFODNN7EXAMPLE");
+/// assert_eq!(scope.date_stamp, "20151229");
+/// assert_eq!(scope.region, "us-east-1");
+/// assert!(CredentialScope::parse("AKID/20151229/us-east-1/iam/aws4_request").is_err());
+/// # Ok::<(), policy_runtime::verify::Rejection>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CredentialScope {
+    /// The access key id.
+    pub access_key_id: String,
+    /// The date, `YYYYMMDD`.
+    pub date_stamp: String,
+    /// The date, parsed.
+    pub date: Date,
+    /// The region.
+    pub region: String,
+}
+
+impl CredentialScope {
+    /// Parses `x-amz-credential`; the service must be `s3` and the last part
+    /// `aws4_request`.
+    pub fn parse(value: &str) -> Result<CredentialScope, Rejection> {
+        let bad = |reason: &str| Rejection::MalformedCredential {
+            value: value.into(),
+            reason: reason.into(),
+        };
+        let mut parts = value.split('/');
+        let (Some(id), Some(date), Some(region), Some(service), Some(term), None) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) else {
+            return Err(bad("it does not have five `/`-separated parts"));
+        };
+        if id.is_empty() {
+            return Err(bad("the access key id is empty"));
+        }
+        let date_parsed = parse_date_stamp(date).ok_or_else(|| bad("the date is not YYYYMMDD"))?;
+        if region.is_empty() {
+            return Err(bad("the region is empty"));
+        }
+        if service != "s3" {
+            return Err(bad("the service must be `s3`"));
+        }
+        if term != "aws4_request" {
+            return Err(bad("the last part must be `aws4_request`"));
+        }
+        Ok(CredentialScope {
+            access_key_id: id.into(),
+            date_stamp: date.into(),
+            date: date_parsed,
+            region: region.into(),
+        })
+    }
+}
+
+/// Checks `x-amz-algorithm`.
+pub(crate) fn check_algorithm(value: &str) -> Result<(), Rejection> {
+    if value == ALGORITHM {
+        Ok(())
+    } else {
+        Err(Rejection::UnsupportedAlgorithm {
+            value: value.into(),
+        })
+    }
+}
+
+/// Parses `x-amz-date` (`YYYYMMDDTHHMMSSZ`) and checks that it falls on the
+/// credential's date.
+pub(crate) fn check_date(
+    value: &str,
+    scope: &CredentialScope,
+) -> Result<OffsetDateTime, Rejection> {
+    let bad = |reason: &str| Rejection::MalformedDate {
+        value: value.into(),
+        reason: reason.into(),
+    };
+    let b = value.as_bytes();
+    if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
+        return Err(bad("it is not in the form YYYYMMDDTHHMMSSZ"));
+    }
+    let date = parse_date_stamp(value.get(..8).unwrap_or_default())
+        .ok_or_else(|| bad("the date is not valid"))?;
+    let digits = |r: std::ops::Range<usize>| -> Option<u8> {
+        let s = value.get(r)?;
+        if s.bytes().all(|c| c.is_ascii_digit()) {
+            s.parse().ok()
+        } else {
+            None
+        }
+    };
+    let time = match (digits(9..11), digits(11..13), digits(13..15)) {
+        (Some(h), Some(m), Some(s)) => Time::from_hms(h, m, s).ok(),
+        _ => None,
+    }
+    .ok_or_else(|| bad("the time is not valid"))?;
+    if date != scope.date {
+        return Err(bad(&format!(
+            "its date differs from the credential's date {}",
+            scope.date_stamp
+        )));
+    }
+    Ok(PrimitiveDateTime::new(date, time).assume_utc())
+}
+
+fn parse_date_stamp(s: &str) -> Option<Date> {
+    if s.len() != 8 || !s.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let year: i32 = s[..4].parse().ok()?;
+    let month: u8 = s[4..6].parse().ok()?;
+    let day: u8 = s[6..8].parse().ok()?;
+    Date::from_calendar_date(year, Month::try_from(month).ok()?, day).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials() {
+        let ok = CredentialScope::parse("AK/20300101/eu-west-1/s3/aws4_request").unwrap();
+        assert_eq!(ok.region, "eu-west-1");
+        for bad in [
+            "",
+            "AK/20300101/eu-west-1/s3",
+            "AK/20300101/eu-west-1/s3/aws4_request/x",
+            "/20300101/eu-west-1/s3/aws4_request",
+            "AK/2030011/eu-west-1/s3/aws4_request",
+            "AK/20301301/eu-west-1/s3/aws4_request",
+            "AK/+2030101/eu-west-1/s3/aws4_request",
+            "AK/20300101//s3/aws4_request",
+            "AK/20300101/eu-west-1/S3/aws4_request",
+            "AK/20300101/eu-west-1/s3/aws4_requests",
+        ] {
+            assert!(
+                matches!(
+                    CredentialScope::parse(bad),
+                    Err(Rejection::MalformedCredential { .. })
+                ),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn dates() {
+        let scope = CredentialScope::parse("AK/20300101/eu-west-1/s3/aws4_request").unwrap();
+        assert_eq!(
+            check_date("20300101T235959Z", &scope).unwrap(),
+            time::macros::datetime!(2030-01-01 23:59:59 UTC)
+        );
+        for bad in [
+            "20300102T000000Z",
+            "20300101T240000Z",
+            "20300101T000000",
+            "2030-01-01T00:00:00Z",
+            "20300101t000000Z",
+            "20300101T+10000Z",
+            "20300101T00000ÿZ",
+        ] {
+            assert!(
+                matches!(
+                    check_date(bad, &scope),
+                    Err(Rejection::MalformedDate { .. })
+                ),
+                "{bad}"
+            );
+        }
+        assert!(check_algorithm("AWS4-HMAC-SHA256").is_ok());
+        assert!(check_algorithm("aws4-hmac-sha256").is_err());
+    }
+}

@@ -1,0 +1,64 @@
+//! Where the verifier finds the secret for an access key id.
+
+use std::collections::HashMap;
+
+use crate::Credentials;
+
+/// Finds the credentials for an access key id: the secret, and the session
+/// token a form signed with temporary credentials must carry.
+///
+/// Implemented for closures, for one [`Credentials`] (which knows only its
+/// own access key id), for slices of them, and for a map from access key id
+/// to credentials.
+///
+/// ```
+/// use policy_runtime::verify::CredentialStore;
+/// use policy_runtime::Credentials;
+///
+/// let one = Credentials::new("AKID", "secret")?;
+/// assert!(one.credentials("AKID").is_some());
+/// assert!(one.credentials("OTHER").is_none());
+///
+/// let lookup = |id: &str| (id == "AKID").then(|| Credentials::new("AKID", "secret").unwrap());
+/// assert!(lookup.credentials("AKID").is_some());
+/// # Ok::<(), policy_runtime::Error>(())
+/// ```
+pub trait CredentialStore {
+    /// The credentials of `access_key_id`, or `None` if it is unknown.
+    fn credentials(&self, access_key_id: &str) -> Option<Credentials>;
+}
+
+impl<F> CredentialStore for F
+where
+    F: Fn(&str) -> Option<Credentials>,
+{
+    fn credentials(&self, access_key_id: &str) -> Option<Credentials> {
+        self(access_key_id)
+    }
+}
+
+impl CredentialStore for Credentials {
+    fn credentials(&self, access_key_id: &str) -> Option<Credentials> {
+        (self.access_key_id() == access_key_id).then(|| self.clone())
+    }
+}
+
+impl CredentialStore for [Credentials] {
+    fn credentials(&self, access_key_id: &str) -> Option<Credentials> {
+        self.iter()
+            .find(|c| c.access_key_id() == access_key_id)
+            .cloned()
+    }
+}
+
+impl CredentialStore for Vec<Credentials> {
+    fn credentials(&self, access_key_id: &str) -> Option<Credentials> {
+        self.as_slice().credentials(access_key_id)
+    }
+}
+
+impl<S: std::hash::BuildHasher> CredentialStore for HashMap<String, Credentials, S> {
+    fn credentials(&self, access_key_id: &str) -> Option<Credentials> {
+        self.get(access_key_id).cloned()
+    }
+}
