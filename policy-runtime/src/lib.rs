@@ -94,6 +94,8 @@
 //!   expiration, every condition, coverage and size, with typed rejections
 //!   that name the S3 error code.
 
+#[cfg(feature = "aws-sdk")]
+mod aws_sdk;
 mod condition;
 mod credentials;
 mod document;
@@ -111,6 +113,8 @@ pub mod sigv4;
 mod template;
 pub mod verify;
 
+#[cfg(feature = "aws-sdk")]
+pub use aws_sdk::{ProviderSigner, REFRESH_MARGIN};
 pub use condition::{Condition, FieldName};
 pub use credentials::Credentials;
 pub use document::PolicyDocument;

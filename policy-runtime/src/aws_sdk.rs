@@ -1,0 +1,195 @@
+//! Credentials from the AWS SDK (`aws-credential-types`), including
+//! temporary credentials that a provider refreshes. Feature `aws-sdk`.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+
+use crate::{Credentials, Endpoint, Error, Region, Signer};
+
+/// How long before their expiry credentials are fetched again, so a form
+/// signed now is not signed with credentials about to lapse.
+pub const REFRESH_MARGIN: Duration = Duration::from_secs(5 * 60);
+
+impl TryFrom<&aws_credential_types::Credentials> for Credentials {
+    type Error = Error;
+
+    /// Access key, secret and session token of SDK credentials.
+    ///
+    /// ```
+    /// let sdk = aws_credential_types::Credentials::new("AK", "SK", Some("token".into()), None, "example");
+    /// let credentials = policy_runtime::Credentials::try_from(&sdk)?;
+    /// assert_eq!(credentials.session_token(), Some("token"));
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
+    fn try_from(sdk: &aws_credential_types::Credentials) -> Result<Credentials, Error> {
+        let credentials = Credentials::new(sdk.access_key_id(), sdk.secret_access_key())?;
+        match sdk.session_token() {
+            Some(token) => credentials.with_session_token(token),
+            None => Ok(credentials),
+        }
+    }
+}
+
+/// Signers built from an AWS SDK credentials provider (`aws-config`'s
+/// default chain, an assumed role, SSO, ...), fetching new credentials
+/// when the current ones are within [`REFRESH_MARGIN`] of their expiry.
+///
+/// ```
+/// use aws_credential_types::{provider::SharedCredentialsProvider, Credentials};
+/// use policy_runtime::{ProviderSigner, Region};
+///
+/// // Usually `aws_config::load_from_env().await.credentials_provider()`.
+/// let sdk = Credentials::new("AK", "SK", Some("token".into()), None, "example");
+/// let signers = ProviderSigner::new(SharedCredentialsProvider::new(sdk), Region::new("us-east-1")?);
+/// let per_request = async {
+///     let signer = signers.signer().await?;
+///     assert_eq!(signer.credentials().session_token(), Some("token"));
+///     Ok::<(), policy_runtime::Error>(())
+/// };
+/// # let _ = per_request;
+/// # Ok::<(), policy_runtime::Error>(())
+/// ```
+pub struct ProviderSigner {
+    provider: SharedCredentialsProvider,
+    region: Region,
+    endpoint: Option<Endpoint>,
+    current: Mutex<Option<(Arc<Signer>, Option<SystemTime>)>>,
+}
+
+impl ProviderSigner {
+    /// Signers for `region`, with credentials from `provider`.
+    pub fn new(provider: impl ProvideCredentials + 'static, region: Region) -> ProviderSigner {
+        ProviderSigner {
+            provider: SharedCredentialsProvider::new(provider),
+            region,
+            endpoint: None,
+            current: Mutex::new(None),
+        }
+    }
+
+    /// Posts to `endpoint` instead of AWS.
+    pub fn with_endpoint(mut self, endpoint: Endpoint) -> ProviderSigner {
+        self.endpoint = Some(endpoint);
+        self
+    }
+
+    /// A signer with credentials valid for at least [`REFRESH_MARGIN`]:
+    /// the cached one, or one with credentials fetched now.
+    pub async fn signer(&self) -> Result<Arc<Signer>, Error> {
+        if let Some(signer) = self.cached(SystemTime::now()) {
+            return Ok(signer);
+        }
+        let sdk =
+            self.provider
+                .provide_credentials()
+                .await
+                .map_err(|e| Error::InvalidCredentials {
+                    reason: format!("the AWS credentials provider failed: {e}"),
+                })?;
+        let mut signer = Signer::new(Credentials::try_from(&sdk)?, self.region.clone());
+        if let Some(endpoint) = &self.endpoint {
+            signer = signer.with_endpoint(endpoint.clone());
+        }
+        let signer = Arc::new(signer);
+        *self.lock() = Some((Arc::clone(&signer), sdk.expiry()));
+        Ok(signer)
+    }
+
+    fn cached(&self, now: SystemTime) -> Option<Arc<Signer>> {
+        let current = self.lock();
+        let (signer, expiry) = current.as_ref()?;
+        let fresh = expiry.is_none_or(|at| now + REFRESH_MARGIN < at);
+        fresh.then(|| Arc::clone(signer))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<(Arc<Signer>, Option<SystemTime>)>> {
+        self.current
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl std::fmt::Debug for ProviderSigner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProviderSigner")
+            .field("region", &self.region)
+            .field("endpoint", &self.endpoint)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::future::Future;
+    use std::pin::pin;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::task::{Context, Poll, Waker};
+
+    use aws_credential_types::provider::future;
+
+    use super::*;
+
+    /// Hands out credentials expiring `lifetime` from now, counting calls.
+    #[derive(Debug)]
+    struct Counting {
+        calls: Arc<AtomicUsize>,
+        lifetime: Duration,
+    }
+
+    impl ProvideCredentials for Counting {
+        fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+        where
+            Self: 'a,
+        {
+            let n = self.calls.fetch_add(1, Ordering::SeqCst);
+            future::ProvideCredentials::ready(Ok(aws_credential_types::Credentials::new(
+                format!("AK{n}"),
+                "SK",
+                Some(format!("token-{n}")),
+                Some(SystemTime::now() + self.lifetime),
+                "test",
+            )))
+        }
+    }
+
+    fn now<F: Future>(future: F) -> F::Output {
+        match pin!(future).poll(&mut Context::from_waker(Waker::noop())) {
+            Poll::Ready(out) => out,
+            Poll::Pending => panic!("the provider in this test answers at once"),
+        }
+    }
+
+    fn signers(lifetime: Duration) -> (ProviderSigner, Arc<AtomicUsize>) {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let provider = Counting {
+            calls: Arc::clone(&calls),
+            lifetime,
+        };
+        (
+            ProviderSigner::new(provider, Region::new("us-east-1").unwrap()),
+            calls,
+        )
+    }
+
+    #[test]
+    fn credentials_are_reused_while_fresh() {
+        let (signers, calls) = signers(Duration::from_secs(3600));
+        let a = now(signers.signer()).unwrap();
+        let b = now(signers.signer()).unwrap();
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        assert_eq!(a.credentials().access_key_id(), "AK0");
+        assert_eq!(b.credentials().session_token(), Some("token-0"));
+    }
+
+    #[test]
+    fn credentials_near_expiry_are_fetched_again() {
+        let (signers, calls) = signers(Duration::from_secs(60));
+        now(signers.signer()).unwrap();
+        let second = now(signers.signer()).unwrap();
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+        assert_eq!(second.credentials().session_token(), Some("token-1"));
+        assert!(!format!("{signers:?}").contains("SK"));
+    }
+}
