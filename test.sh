@@ -49,7 +49,7 @@ if [ ! -x "$chromium" ]; then
         sudo=(sudo -n)
     fi
     { "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q \
-        && "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; } \
+        && "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium; } \
         > "$cache/chromium-install.log" 2>&1 || {
         tail -n 30 "$cache/chromium-install.log" >&2
         echo "test.sh: could not install chromium (log: $cache/chromium-install.log)" >&2
