@@ -36,6 +36,51 @@ export POST_POLICY_TEST_PYTHON=$venv/bin/python
 "$POST_POLICY_TEST_PYTHON" -c 'import boto3' \
     || { echo "test.sh: boto3 did not install into $venv" >&2; exit 1; }
 
+# A real browser for tests/tests/browser.rs: Debian's chromium (apt, when
+# missing) driven by playwright-core (npm ci, pinned by
+# tests/browser/package-lock.json, into $cache). Fails when it cannot.
+chromium=${POST_POLICY_CHROMIUM:-/usr/bin/chromium}
+if [ ! -x "$chromium" ]; then
+    step "installing Debian's chromium with apt-get"
+    sudo=()
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo > /dev/null \
+            || { echo "test.sh: $chromium is missing and installing it needs root or sudo" >&2; exit 1; }
+        sudo=(sudo -n)
+    fi
+    { "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q \
+        && "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium; } \
+        > "$cache/chromium-install.log" 2>&1 || {
+        tail -n 30 "$cache/chromium-install.log" >&2
+        echo "test.sh: could not install chromium (log: $cache/chromium-install.log)" >&2
+        exit 1
+    }
+fi
+chromium_version=$("$chromium" --version 2>&1) || {
+    echo "$chromium_version" >&2
+    echo "test.sh: $chromium does not run" >&2
+    exit 1
+}
+export POST_POLICY_CHROMIUM=$chromium
+command -v node > /dev/null && command -v npm > /dev/null \
+    || { echo "test.sh: the browser tests need Node.js 20 or later with npm" >&2; exit 1; }
+node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' \
+    || { echo "test.sh: the browser tests need Node.js 20 or later, not $(node --version)" >&2; exit 1; }
+playwright=$cache/playwright
+stamp=$playwright/.installed
+if ! cat "$root"/tests/browser/package{,-lock}.json | cmp -s - "$stamp" 2>/dev/null; then
+    step "installing playwright-core into $playwright (npm ci)"
+    rm -rf "$playwright"
+    mkdir -p "$playwright"
+    cp "$root"/tests/browser/package{,-lock}.json "$playwright/"
+    (cd "$playwright" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 \
+        npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) \
+        || { echo "test.sh: npm ci of playwright-core failed in $playwright" >&2; exit 1; }
+    cat "$root"/tests/browser/package{,-lock}.json > "$stamp"
+fi
+export POST_POLICY_PLAYWRIGHT=$playwright
+step "browser: ${chromium_version##*$'\n'}, playwright-core $(node -p "require('$playwright/node_modules/playwright-core/package.json').version")"
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 

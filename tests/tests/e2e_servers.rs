@@ -7,90 +7,17 @@
 //! this test fails, it never skips.
 //!
 //! Where a server departs from AWS's documented behaviour the test names the
-//! quirk (see [`QUIRKS`]) and asserts what that server does instead.
+//! quirk (see `support::QUIRKS`) and asserts what that server does instead.
 
-use std::time::Duration as StdDuration;
+mod support;
 
-use policy_runtime::sigv4::SigningKey;
 use policy_runtime::{
     post_policy, Credentials, Endpoint, Policy, PolicyBuilder, Region, SignOptions, SignedPost,
     Signer,
 };
-use reqwest::blocking::{multipart, Client};
-use serde_json::Value;
-use sha2::{Digest, Sha256};
+use reqwest::blocking::multipart;
+use support::{client, get, has_quirk, servers, signer, Server};
 use time::{Duration, OffsetDateTime};
-
-/// Known departures from AWS, per server.
-const QUIRKS: &[(&str, &str, &str)] = &[
-    (
-        "s3s-fs",
-        "no-filename-substitution",
-        "stores `${filename}` in the key literally instead of the file's name",
-    ),
-    (
-        "s3s-fs",
-        "no-content-type-list-rule",
-        "checks a Content-Type starts-with only against the whole value, so \
-         `text/plain,image/png` passes `starts-with text/`",
-    ),
-];
-
-fn has_quirk(server: &Server, quirk: &str) -> bool {
-    QUIRKS
-        .iter()
-        .any(|(name, q, _)| *name == server.name && *q == quirk)
-}
-
-#[derive(Clone, Debug)]
-struct Server {
-    name: String,
-    endpoint: String,
-    region: String,
-    access_key: String,
-    secret: String,
-    bucket: String,
-}
-
-fn servers() -> Vec<Server> {
-    let raw = std::env::var("POST_POLICY_E2E").unwrap_or_else(|_| {
-        panic!(
-            "POST_POLICY_E2E is not set: the end-to-end suite needs the servers ./test.sh starts. \
-             Run ./test.sh."
-        )
-    });
-    let list: Vec<Value> = serde_json::from_str(&raw).expect("POST_POLICY_E2E is a JSON list");
-    assert!(!list.is_empty(), "POST_POLICY_E2E lists no server");
-    list.iter()
-        .map(|v| {
-            let s = |k: &str| v[k].as_str().unwrap().to_string();
-            Server {
-                name: s("name"),
-                endpoint: s("endpoint"),
-                region: s("region"),
-                access_key: s("access_key"),
-                secret: s("secret"),
-                bucket: s("bucket"),
-            }
-        })
-        .collect()
-}
-
-fn signer(server: &Server) -> Signer {
-    Signer::new(
-        Credentials::new(&server.access_key, &server.secret).unwrap(),
-        Region::new(&server.region).unwrap(),
-    )
-    .with_endpoint(Endpoint::custom(&server.endpoint).unwrap())
-}
-
-fn client() -> Client {
-    Client::builder()
-        .timeout(StdDuration::from_secs(30))
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
 
 /// The rules most cases share: the bucket, keys under `prefix`, 1 to 64
 /// bytes, `text/plain`, one metadata field, 201.
@@ -166,79 +93,6 @@ fn fields_of(post: &SignedPost) -> Vec<(String, String)> {
 
 fn post(post: &SignedPost, bytes: &[u8]) -> Response {
     post_fields(post.url(), &fields_of(post), "hello.txt", bytes, &[])
-}
-
-struct Object {
-    status: u16,
-    content_type: Option<String>,
-    meta_origin: Option<String>,
-    bytes: Vec<u8>,
-}
-
-/// Reads an object back with a SigV4-signed `GET` (header auth).
-fn get(server: &Server, key: &str) -> Object {
-    let now = OffsetDateTime::now_utc();
-    let amz_date = format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-        now.year(),
-        u8::from(now.month()),
-        now.day(),
-        now.hour(),
-        now.minute(),
-        now.second()
-    );
-    let date = &amz_date[..8];
-    let host = server.endpoint.trim_start_matches("http://");
-    let mut path = format!("/{}/", server.bucket);
-    for b in key.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
-            path.push(b as char);
-        } else {
-            path.push_str(&format!("%{b:02X}"));
-        }
-    }
-    let signed_headers = "host;x-amz-content-sha256;x-amz-date";
-    let canonical = format!(
-        "GET\n{path}\n\nhost:{host}\nx-amz-content-sha256:UNSIGNED-PAYLOAD\nx-amz-date:{amz_date}\n\n{signed_headers}\nUNSIGNED-PAYLOAD"
-    );
-    let scope = format!("{date}/{}/s3/aws4_request", server.region);
-    let to_sign = format!(
-        "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
-        hex::encode(Sha256::digest(canonical.as_bytes()))
-    );
-    let signature =
-        SigningKey::derive(&server.secret, date, &server.region, "s3").sign(to_sign.as_bytes());
-    let auth = format!(
-        "AWS4-HMAC-SHA256 Credential={}/{scope}, SignedHeaders={signed_headers}, Signature={signature}",
-        server.access_key
-    );
-    let response = client()
-        .get(format!("{}{path}", server.endpoint))
-        .header("x-amz-date", &amz_date)
-        .header("x-amz-content-sha256", "UNSIGNED-PAYLOAD")
-        .header("authorization", auth)
-        .send()
-        .unwrap();
-    let header = |n: &str| {
-        response
-            .headers()
-            .get(n)
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-    };
-    Object {
-        status: response.status().as_u16(),
-        content_type: header("content-type"),
-        meta_origin: header("x-amz-meta-origin"),
-        bytes: {
-            let status = response.status();
-            let body = response.bytes().unwrap().to_vec();
-            if status.is_success() {
-                body
-            } else {
-                Vec::new()
-            }
-        },
-    }
 }
 
 fn assert_stored(server: &Server, key: &str, bytes: &[u8]) {
@@ -695,4 +549,125 @@ fn base64_decode(s: &str) -> Vec<u8> {
 fn base64_encode(b: &[u8]) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(b)
+}
+
+/// Temporary credentials: the signer puts `x-amz-security-token` in the
+/// policy and the form. AWS refuses a token it did not issue (403); servers
+/// without temporary credentials ignore it (quirk `ignores-session-token`).
+/// Either way a form whose token the policy does not match is refused.
+#[test]
+fn session_tokens() {
+    for server in servers() {
+        let token = "FwoGZXIvYXdzEN7//////////wEaDPOSTPOLICYE2E+not/issued==";
+        let with_token = Signer::new(
+            Credentials::new(&server.access_key, &server.secret)
+                .unwrap()
+                .with_session_token(token)
+                .unwrap(),
+            Region::new(&server.region).unwrap(),
+        )
+        .with_endpoint(Endpoint::custom(&server.endpoint).unwrap());
+        let policy = base(&server, "token/").build().unwrap();
+
+        let key = "token/unknown.txt";
+        let signed = with_token
+            .sign_with(&policy, SignOptions::new().key(key))
+            .unwrap();
+        assert_eq!(signed.field("x-amz-security-token"), Some(token));
+        let json = String::from_utf8(base64_decode(signed.policy())).unwrap();
+        let condition = serde_json::json!({ "x-amz-security-token": token }).to_string();
+        assert!(json.contains(&condition), "{json}");
+        let r = post(&signed, b"token");
+        if has_quirk(&server, "ignores-session-token") {
+            assert_eq!(
+                r.status, 201,
+                "{}: quirk gone? an unknown session token: {} {}",
+                server.name, r.status, r.body
+            );
+            assert_stored(&server, key, b"token");
+        } else {
+            assert_eq!(
+                r.status, 403,
+                "{}: an unknown session token: {}",
+                server.name, r.body
+            );
+            assert_refused(&server, "an unknown session token", &r, key);
+        }
+
+        // The policy names a token the form does not send.
+        let key = "token/missing.txt";
+        let signed = with_token
+            .sign_with(&policy, SignOptions::new().key(key))
+            .unwrap();
+        let fields: Vec<_> = fields_of(&signed)
+            .into_iter()
+            .filter(|(n, _)| n != "x-amz-security-token")
+            .collect();
+        let r = post_fields(signed.url(), &fields, "a", b"abc", &[]);
+        assert_refused(&server, "a policy token the form lacks", &r, key);
+
+        // The form sends a token the policy does not name.
+        let key = "token/uncovered.txt";
+        let signed = signer(&server)
+            .sign_with(&policy, SignOptions::new().key(key))
+            .unwrap();
+        assert_eq!(
+            signed.field("x-amz-security-token"),
+            server.session_token.as_deref()
+        );
+        if server.session_token.is_none() {
+            let mut fields = fields_of(&signed);
+            fields.insert(1, ("x-amz-security-token".into(), token.into()));
+            let r = post_fields(signed.url(), &fields, "a", b"abc", &[]);
+            assert_refused(&server, "a form token the policy does not name", &r, key);
+        }
+    }
+}
+
+/// `https://` endpoints (real AWS S3, see README) are spoken to over TLS.
+/// Checked without a network: a listener on 127.0.0.1 receives the
+/// client's first bytes, which must open a TLS handshake.
+#[test]
+fn https_endpoints_speak_tls() {
+    let aws = support::parse_servers(
+        r#"[{"name": "aws", "endpoint": "https://s3.eu-west-1.amazonaws.com/",
+             "region": "eu-west-1", "access_key": "AKIAEXAMPLE", "secret": "secret",
+             "session_token": "token", "bucket": "my-test-bucket"}]"#,
+    );
+    let aws = &aws[0];
+    assert_eq!(aws.host(), "s3.eu-west-1.amazonaws.com");
+    assert_eq!(aws.origin(), "https://s3.eu-west-1.amazonaws.com");
+    let signed = signer(aws)
+        .sign_with(
+            &base(aws, "tls/").build().unwrap(),
+            SignOptions::new().key("tls/a.txt"),
+        )
+        .unwrap();
+    assert_eq!(
+        signed.url(),
+        "https://s3.eu-west-1.amazonaws.com/my-test-bucket"
+    );
+    assert_eq!(signed.field("x-amz-security-token"), Some("token"));
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (sender, first_bytes) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::Read as _;
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut buf = [0u8; 3];
+        stream.read_exact(&mut buf).unwrap();
+        sender.send(buf).unwrap();
+    });
+    let result = client()
+        .post(format!("https://127.0.0.1:{port}/my-test-bucket"))
+        .timeout(std::time::Duration::from_secs(5))
+        .send();
+    let err = result.expect_err("the listener never answers the handshake");
+    let buf = first_bytes
+        .recv_timeout(std::time::Duration::from_secs(5))
+        .unwrap_or_else(|_| panic!("the client never connected: {err}"));
+    // A TLS record: type 22 (handshake), protocol version 3.x.
+    assert_eq!(buf[0], 0x16, "not a TLS handshake: {buf:?} ({err})");
+    assert_eq!(buf[1], 0x03, "not a TLS handshake: {buf:?} ({err})");
 }
