@@ -162,7 +162,11 @@ impl Floor {
     pub fn run(&self) -> (String, String) {
         let policy = base64::engine::general_purpose::STANDARD.encode(&self.json);
         let mac = policy_runtime::sigv4::hmac_sha256(&self.key, policy.as_bytes());
-        (policy, hex::encode(mac))
+        let mut hex = [0u8; 64];
+        // 64 is twice 32, and hex digits are ASCII.
+        let _ = hex::encode_to_slice(mac, &mut hex);
+        let hex = String::from_utf8(hex.to_vec()).unwrap_or_default();
+        (policy, hex)
     }
 }
 
@@ -172,26 +176,34 @@ impl Default for Floor {
     }
 }
 
-/// One case's result: the median time per iteration, and the median over
-/// rounds of its time divided by the floor's time measured right before it.
+/// One case's result. The machine is shared: another process can take the
+/// core in the middle of any batch, which only ever adds time. So the
+/// fastest batch of many short ones is the steadiest estimate of the cost,
+/// and each case is compared with the fastest floor batch run interleaved
+/// with it. Medians are kept to show how loaded the machine was.
 #[derive(Clone, Debug)]
 pub struct Measurement {
     /// The case.
     pub name: String,
-    /// Median nanoseconds per iteration.
+    /// Nanoseconds per iteration in the fastest batch.
     pub ns: f64,
-    /// Median nanoseconds per iteration of the floor, in the same rounds.
+    /// Nanoseconds per iteration of the floor in its fastest batch, over
+    /// the batches interleaved with this case.
     pub floor_ns: f64,
-    /// Median of the per-round ratios case / floor.
+    /// `ns / floor_ns`.
     pub ratio: f64,
+    /// Median nanoseconds per iteration over the batches.
+    pub median_ns: f64,
+    /// Median of the per-round ratios case / floor.
+    pub median_ratio: f64,
 }
 
 impl Measurement {
-    /// One JSON line: `{"process":..,"case":..,"ns":..,"floor_ns":..,"ratio":..}`.
+    /// One JSON line with the fields above and `process`.
     pub fn to_json_line(&self, process: &str) -> String {
         format!(
-            "{{\"process\":\"{process}\",\"case\":\"{}\",\"ns\":{:.1},\"floor_ns\":{:.1},\"ratio\":{:.4}}}",
-            self.name, self.ns, self.floor_ns, self.ratio
+            "{{\"process\":\"{process}\",\"case\":\"{}\",\"ns\":{:.1},\"floor_ns\":{:.1},\"ratio\":{:.4},\"median_ns\":{:.1},\"median_ratio\":{:.4}}}",
+            self.name, self.ns, self.floor_ns, self.ratio, self.median_ns, self.median_ratio
         )
     }
 }
@@ -201,9 +213,8 @@ pub type Case<'a> = (&'a str, Box<dyn FnMut() + 'a>);
 
 /// Times `cases` against `floor`, interleaved: each of `rounds` rounds runs,
 /// for every case, a batch of the floor then a batch of the case, each batch
-/// about `batch` long. On a shared, noisy machine the load changes from
-/// second to second; a floor timed just before the case sees the same load,
-/// so the per-round ratios are steadier than either time.
+/// about `batch` long, so the floor a case is compared with ran under the
+/// same conditions (load, clock frequency) as the case.
 pub fn compare(
     floor: &mut dyn FnMut(),
     cases: &mut [Case<'_>],
@@ -215,29 +226,38 @@ pub fn compare(
         .iter_mut()
         .map(|(_, f)| iterations_for(f.as_mut(), batch))
         .collect();
-    let mut floor_times = Vec::new();
+    let mut floor_times = vec![Vec::new(); cases.len()];
     let mut times = vec![Vec::new(); cases.len()];
     let mut ratios = vec![Vec::new(); cases.len()];
     for _ in 0..rounds.max(1) {
         for (i, (_, f)) in cases.iter_mut().enumerate() {
             let t_floor = time_batch(floor, floor_n);
             let t_case = time_batch(f.as_mut(), case_n[i]);
-            floor_times.push(t_floor);
+            floor_times[i].push(t_floor);
             times[i].push(t_case);
             ratios[i].push(t_case / t_floor);
         }
     }
-    let floor_ns = median(&mut floor_times);
     cases
         .iter()
         .enumerate()
-        .map(|(i, (name, _))| Measurement {
-            name: (*name).to_owned(),
-            ns: median(&mut times[i]),
-            floor_ns,
-            ratio: median(&mut ratios[i]),
+        .map(|(i, (name, _))| {
+            let ns = min(&times[i]);
+            let floor_ns = min(&floor_times[i]);
+            Measurement {
+                name: (*name).to_owned(),
+                ns,
+                floor_ns,
+                ratio: ns / floor_ns,
+                median_ns: median(&mut times[i]),
+                median_ratio: median(&mut ratios[i]),
+            }
         })
         .collect()
+}
+
+fn min(values: &[f64]) -> f64 {
+    values.iter().copied().fold(f64::INFINITY, f64::min)
 }
 
 /// How many iterations of `f` take about `batch` (at least one).
@@ -277,7 +297,7 @@ fn median(values: &mut [f64]) -> f64 {
 }
 
 /// Rounds and batch length from `POST_POLICY_BENCH_ROUNDS` and
-/// `POST_POLICY_BENCH_BATCH_MS` (defaults 40 and 10 ms).
+/// `POST_POLICY_BENCH_BATCH_MS` (defaults 200 and 2 ms).
 pub fn settings() -> (usize, Duration) {
     let get = |name: &str, default: u64| {
         std::env::var(name)
@@ -286,8 +306,8 @@ pub fn settings() -> (usize, Duration) {
             .unwrap_or(default)
     };
     (
-        get("POST_POLICY_BENCH_ROUNDS", 40) as usize,
-        Duration::from_millis(get("POST_POLICY_BENCH_BATCH_MS", 10)),
+        get("POST_POLICY_BENCH_ROUNDS", 200) as usize,
+        Duration::from_millis(get("POST_POLICY_BENCH_BATCH_MS", 2)),
     )
 }
 

@@ -58,6 +58,11 @@ fn main() {
             Box::new(|| consume(verifier.verify_at(&form, at))),
         ),
     ];
+    // POST_POLICY_BENCH_ONLY=text keeps the cases whose name contains it
+    // (for profiling one case).
+    if let Ok(only) = std::env::var("POST_POLICY_BENCH_ONLY") {
+        cases.retain(|(name, _)| name.contains(only.as_str()));
+    }
     let mut floor_fn = || consume(floor.run());
     for m in compare(&mut floor_fn, &mut cases, rounds, batch) {
         println!("{}", m.to_json_line("rust"));
