@@ -2,8 +2,8 @@
 
     python bench/report.py results.jsonl
 
-Each timing line carries its case's median time, the floor's median time in
-the same process, and the median over interleaved rounds of case / floor.
+Each timing line carries its case's fastest-batch time, the floor's in the
+same process, their ratio, and medians (see bench/src/lib.rs).
 A peer's speedup compares ratios, not times: (peer / floor in the peer's
 process) / (ours / floor in our process), so load that differs between the
 processes cancels out. The raw time ratio is printed next to it.
@@ -35,10 +35,11 @@ def main():
     builds = {r["case"]: r["seconds"] for r in rows if r["process"] == "build"}
 
     print()
-    print("Per form: median time, and x floor = median over interleaved rounds of")
-    print("(case time / floor time measured just before it, in the same process).")
+    print("Per form: time of the fastest batch; x floor = that / the fastest floor batch")
+    print("interleaved with it in the same process; median = median over rounds of")
+    print("(case / floor batch just before it), which load can skew.")
     print()
-    head = f"{'case':<46} {'process':<8} {'time':>10} {'floor':>9} {'x floor':>8} {'allocs':>7}"
+    head = f"{'case':<46} {'process':<8} {'time':>10} {'floor':>9} {'x floor':>8} {'median':>7} {'allocs':>7}"
     print(head)
     print("-" * len(head))
     for (process, case), r in timing.items():
@@ -46,7 +47,8 @@ def main():
         a = allocs.get(case) if process == "rust" else None
         print(
             f"{name:<46} {process:<8} {fmt_ns(r['ns']):>10} {fmt_ns(r['floor_ns']):>9}"
-            f" {r['ratio']:>8.2f} {('%.0f' % a['allocations']) if a else '':>7}"
+            f" {r['ratio']:>8.2f} {r.get('median_ratio', float('nan')):>7.2f}"
+            f" {('%.0f' % a['allocations']) if a else '':>7}"
         )
 
     ours = timing.get(("rust", OURS))
