@@ -2,16 +2,16 @@
 # Signing and verifying one form, at the cost of the cryptography alone and
 # against the peers, in one go; then what post_policy! costs the build.
 #
-#   bench/compare.sh                  # everything (about 10 minutes on 2 cores)
-#   bench/compare.sh --no-build-cost  # only the per-form timings (about 3 minutes, once built)
+#   bench/compare.sh                  # everything (about 2 minutes on 2 cores once installed)
+#   bench/compare.sh --no-build-cost  # only the per-form timings (about a minute)
 #
 # Installs what it needs into its own cache directory (.cache/bench/, or
 # POST_POLICY_BENCH_CACHE): a venv with a pinned boto3, and the rust-s3 peer
 # (bench/peers/, outside the workspace) built there. Each process times its
 # cases interleaved with the floor (base64 + HMAC-SHA256 + hex of the same
 # policy JSON), so every ratio is against a floor measured in the same
-# process, under the same load. POST_POLICY_BENCH_ROUNDS (default 40) and
-# POST_POLICY_BENCH_BATCH_MS (default 10) set how long each process measures.
+# process, under the same load. POST_POLICY_BENCH_ROUNDS (default 200) and
+# POST_POLICY_BENCH_BATCH_MS (default 2) set how long each process measures.
 #
 # Needs Rust, Python 3 and network access to crates.io and PyPI on the first
 # run. Prints a table; the raw results are in $cache/results.jsonl.
