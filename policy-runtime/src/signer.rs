@@ -224,8 +224,7 @@ impl Signer {
         let key_condition = key_condition.ok_or(Error::MissingCondition { field: "key" })?;
         let key = form_key(key_condition, options.key)?;
 
-        let date_stamp = now.format(DATE_STAMP).map_err(out_of_range)?;
-        let amz_date = now.format(AMZ_DATE).map_err(out_of_range)?;
+        let (date_stamp, amz_date) = stamps(now)?;
         let credential = format!(
             "{}/{date_stamp}/{}/s3/aws4_request",
             self.credentials.access_key_id(),
@@ -360,6 +359,65 @@ fn field_name(name: &str) -> Cow<'static, str> {
     }
 }
 
+/// `YYYYMMDD` and `YYYYMMDDTHHMMSSZ`. Written digit by digit for years 0 to
+/// 9999 (the `time` formatter costs more than the rest of the form's
+/// fields); other years go through it.
+fn stamps(now: OffsetDateTime) -> Result<(String, String), Error> {
+    if !(0..=9999).contains(&now.year()) {
+        return Ok((
+            now.format(DATE_STAMP).map_err(out_of_range)?,
+            now.format(AMZ_DATE).map_err(out_of_range)?,
+        ));
+    }
+    let mut amz_date = String::with_capacity(16);
+    push_digits(&mut amz_date, now.year().unsigned_abs(), 4);
+    push_digits(&mut amz_date, u8::from(now.month()).into(), 2);
+    push_digits(&mut amz_date, now.day().into(), 2);
+    amz_date.push('T');
+    push_digits(&mut amz_date, now.hour().into(), 2);
+    push_digits(&mut amz_date, now.minute().into(), 2);
+    push_digits(&mut amz_date, now.second().into(), 2);
+    amz_date.push('Z');
+    Ok((amz_date[..8].to_owned(), amz_date))
+}
+
+/// The expiration as the policy writes it, quoted:
+/// `"YYYY-MM-DDTHH:MM:SS.mmmZ"`, digit by digit for years 0 to 9999, else
+/// nothing (and `false`).
+fn expiration_json(at: OffsetDateTime, out: &mut Vec<u8>) -> bool {
+    if !(0..=9999).contains(&at.year()) {
+        return false;
+    }
+    let mut text = String::with_capacity(26);
+    text.push('"');
+    push_digits(&mut text, at.year().unsigned_abs(), 4);
+    text.push('-');
+    push_digits(&mut text, u8::from(at.month()).into(), 2);
+    text.push('-');
+    push_digits(&mut text, at.day().into(), 2);
+    text.push('T');
+    push_digits(&mut text, at.hour().into(), 2);
+    text.push(':');
+    push_digits(&mut text, at.minute().into(), 2);
+    text.push(':');
+    push_digits(&mut text, at.second().into(), 2);
+    text.push('.');
+    push_digits(&mut text, at.millisecond().into(), 3);
+    text.push_str("Z\"");
+    out.extend_from_slice(text.as_bytes());
+    true
+}
+
+/// `value` in decimal, zero-padded to `width` digits (`value` has at most
+/// `width` digits).
+fn push_digits(out: &mut String, value: u32, width: u32) {
+    let mut div = 10u32.pow(width.saturating_sub(1));
+    while div > 0 {
+        out.push(char::from(b'0' + (value / div % 10) as u8));
+        div /= 10;
+    }
+}
+
 fn out_of_range(e: time::error::Format) -> Error {
     Error::InvalidExpiration {
         reason: format!("the signing time cannot be written as an S3 date: {e}"),
@@ -381,7 +439,9 @@ fn document_json(
         })
     };
     json.extend_from_slice(b"{\"expiration\":");
-    write(&mut json, &ExpirationText(expiration))?;
+    if !expiration_json(expiration, &mut json) {
+        write(&mut json, &ExpirationText(expiration))?;
+    }
     json.extend_from_slice(b",\"conditions\":[");
     for (i, piece) in pieces.iter().enumerate() {
         if i > 0 {
@@ -432,6 +492,34 @@ impl Clone for Signer {
             region: self.region.clone(),
             endpoint: self.endpoint.clone(),
             key_cache: Mutex::new(None),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn stamps_and_expiration_are_written_as_time_formats_them() {
+        for at in [
+            datetime!(2026-11-22 12:00 UTC),
+            datetime!(2015-12-29 23:59:59.999 UTC),
+            datetime!(0000-01-01 0:00 UTC),
+            datetime!(0987-06-05 4:03:02.001 UTC),
+            datetime!(9999-12-31 23:59:59.5 UTC),
+        ] {
+            let (date, amz) = stamps(at).unwrap();
+            assert_eq!(date, at.format(DATE_STAMP).unwrap());
+            assert_eq!(amz, at.format(AMZ_DATE).unwrap());
+            let mut fast = Vec::new();
+            assert!(expiration_json(at, &mut fast));
+            let slow = serde_json::to_vec(&ExpirationText(at)).unwrap();
+            assert_eq!(
+                String::from_utf8(fast).unwrap(),
+                String::from_utf8(slow).unwrap()
+            );
         }
     }
 }
