@@ -124,7 +124,8 @@ pub(crate) fn stored(accepted: &Accepted, etag: &str, host: &str) -> Response {
             .insert(header::ETAG, header_text(etag));
         return response;
     }
-    let status = StatusCode::from_u16(accepted.success_action_status).unwrap_or(StatusCode::NO_CONTENT);
+    let status =
+        StatusCode::from_u16(accepted.success_action_status).unwrap_or(StatusCode::NO_CONTENT);
     let mut response = if status == StatusCode::CREATED {
         let xml = format!(
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<PostResponse><Location>{}</Location><Bucket>{}</Bucket><Key>{}</Key><ETag>{}</ETag></PostResponse>",
@@ -201,7 +202,10 @@ mod tests {
 
     #[test]
     fn header_text_escapes_what_headers_cannot_carry() {
-        assert_eq!(header_text("a é\n\"b\"").to_str().unwrap(), "a \\u{e9}\\u{a}\"b\"");
+        assert_eq!(
+            header_text("a é\n\"b\"").to_str().unwrap(),
+            "a \\u{e9}\\u{a}\"b\""
+        );
     }
 
     #[test]

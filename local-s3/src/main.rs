@@ -85,7 +85,10 @@ fn parse(args: Vec<String>, env: &dyn Fn(&str) -> Option<String>) -> Result<Sett
         ];
         if !known.contains(&name.as_str()) {
             return Err(if name.starts_with('-') {
-                format!("unknown option `{name}`; the options are {}", known.join(", "))
+                format!(
+                    "unknown option `{name}`; the options are {}",
+                    known.join(", ")
+                )
             } else {
                 format!("unexpected argument `{arg}`; this command takes options only")
             });
@@ -120,12 +123,11 @@ fn parse(args: Vec<String>, env: &dyn Fn(&str) -> Option<String>) -> Result<Sett
     }
     let mut parsed = Vec::new();
     for pair in &credentials {
-        let (id, secret) = pair.split_once(':').ok_or_else(|| {
-            format!("credentials `{}` are not AKID:SECRET", shorten_pair(pair))
-        })?;
+        let (id, secret) = pair
+            .split_once(':')
+            .ok_or_else(|| format!("credentials `{}` are not AKID:SECRET", shorten_pair(pair)))?;
         parsed.push(
-            Credentials::new(id, secret)
-                .map_err(|e| format!("credentials for `{id}`: {e}"))?,
+            Credentials::new(id, secret).map_err(|e| format!("credentials for `{id}`: {e}"))?,
         );
     }
     if parsed.is_empty() {
@@ -155,9 +157,9 @@ fn parse(args: Vec<String>, env: &dyn Fn(&str) -> Option<String>) -> Result<Sett
     let bind = bind
         .or_else(|| env("POST_POLICY_LOCAL_BIND"))
         .unwrap_or_else(|| "127.0.0.1".into());
-    let ip: IpAddr = bind
-        .parse()
-        .map_err(|_| format!("bind address `{bind}` is not an IP address such as 127.0.0.1 or ::1"))?;
+    let ip: IpAddr = bind.parse().map_err(|_| {
+        format!("bind address `{bind}` is not an IP address such as 127.0.0.1 or ::1")
+    })?;
     let dir = dir
         .or_else(|| env("POST_POLICY_LOCAL_DIR"))
         .unwrap_or_else(|| "post-policy-local-data".into());
@@ -176,7 +178,12 @@ fn parse(args: Vec<String>, env: &dyn Fn(&str) -> Option<String>) -> Result<Sett
     }
     let shown = parsed
         .iter()
-        .map(|c| (c.access_key_id().to_string(), shorten(c.secret_access_key())))
+        .map(|c| {
+            (
+                c.access_key_id().to_string(),
+                shorten(c.secret_access_key()),
+            )
+        })
         .collect();
     let mut config = Config::new(PathBuf::from(dir), region);
     for c in parsed {

@@ -46,7 +46,12 @@ pub(crate) async fn get_object(
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
-        header_text(object.content_type.as_deref().unwrap_or(DEFAULT_CONTENT_TYPE)),
+        header_text(
+            object
+                .content_type
+                .as_deref()
+                .unwrap_or(DEFAULT_CONTENT_TYPE),
+        ),
     );
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from(object.size));
     headers.insert(header::ETAG, header_text(&object.etag));

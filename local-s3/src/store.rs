@@ -193,7 +193,13 @@ mod tests {
             incoming: PathBuf::from("/data/.incoming"),
             next: AtomicU64::new(0),
         };
-        for key in ["../../etc/passwd", "/abs", "a\0b", "..\\..\\x", &"k".repeat(5000)] {
+        for key in [
+            "../../etc/passwd",
+            "/abs",
+            "a\0b",
+            "..\\..\\x",
+            &"k".repeat(5000),
+        ] {
             let (data, meta) = store.paths("b-1", key);
             assert_eq!(data.parent(), Some(Path::new("/data/b-1")), "{key:?}");
             assert_eq!(meta.parent(), Some(Path::new("/data/b-1")), "{key:?}");

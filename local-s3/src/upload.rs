@@ -101,11 +101,7 @@ async fn upload(
                     value.extend_from_slice(&chunk);
                 }
                 Ok(None) => break,
-                Err(e) => {
-                    return Err(Refusal::malformed(format!(
-                        "the body cannot be read: {e}"
-                    )))
-                }
+                Err(e) => return Err(Refusal::malformed(format!("the body cannot be read: {e}"))),
             }
         }
         form.push_field(name, String::from_utf8_lossy(&value));
@@ -189,7 +185,9 @@ async fn receive_file(
                 match after.chunk().await {
                     Ok(Some(_)) => {}
                     Ok(None) => break,
-                    Err(e) => return Err(Refusal::malformed(format!("the body cannot be read: {e}"))),
+                    Err(e) => {
+                        return Err(Refusal::malformed(format!("the body cannot be read: {e}")))
+                    }
                 }
             },
             Ok(None) => break,
@@ -342,7 +340,18 @@ mod tests {
         for ok in ["b-1", "my.bucket", "abc", &"a".repeat(63)] {
             assert!(valid_bucket_name(ok), "{ok}");
         }
-        for bad in ["", "ab", "..", ".ab", "ab.", "a..b", "A-b", "a/b", "a\\b", &"a".repeat(64)] {
+        for bad in [
+            "",
+            "ab",
+            "..",
+            ".ab",
+            "ab.",
+            "a..b",
+            "A-b",
+            "a/b",
+            "a\\b",
+            &"a".repeat(64),
+        ] {
             assert!(!valid_bucket_name(bad), "{bad}");
         }
     }
