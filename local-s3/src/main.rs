@@ -93,9 +93,12 @@ fn parse(args: Vec<String>, env: &dyn Fn(&str) -> Option<String>) -> Result<Sett
                 format!("unexpected argument `{arg}`; this command takes options only")
             });
         }
-        let value = match inline.or_else(|| args.next()) {
+        let value = match inline {
             Some(v) => v,
-            None => return Err(format!("`{name}` needs a value")),
+            None => match args.next() {
+                Some(v) if !v.starts_with("--") => v,
+                _ => return Err(format!("`{name}` needs a value")),
+            },
         };
         match name.as_str() {
             "--credentials" => credentials.push(value),
