@@ -238,7 +238,7 @@ impl Gen<'_> {
             }
             Shape::Status => self
                 .builder(&prefix)
-                .success_action_status(if n % 2 == 0 { 201 } else { 200 })
+                .success_action_status(if n.is_multiple_of(2) { 201 } else { 200 })
                 .unwrap(),
             Shape::Redirect => self
                 .builder(&prefix)
