@@ -595,6 +595,10 @@ fn a_file_far_above_the_range_is_cut_off_and_nothing_stays() {
     body.extend(std::iter::repeat_n(b'x', 32 << 20));
     write!(body, "\r\n--{boundary}--\r\n").unwrap();
     let mut stream = TcpStream::connect(f.running.addr()).unwrap();
+    // An endpoint that kept the connection open would fail here, not hang.
+    stream
+        .set_read_timeout(Some(StdDuration::from_secs(20)))
+        .unwrap();
     let mut writer = stream.try_clone().unwrap();
     let head = format!(
         "POST /{BUCKET} HTTP/1.1\r\nHost: local\r\nContent-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\n\r\n",
