@@ -1,0 +1,141 @@
+//! What the endpoint runs with: storage directory, region, credentials,
+//! origins and buckets.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use policy_runtime::{Credentials, Region};
+
+/// The endpoint's settings.
+///
+/// `Debug` shows access key ids, never secrets.
+///
+/// ```
+/// use post_policy_local::Config;
+/// use policy_runtime::{Credentials, Region};
+///
+/// let config = Config::new("/tmp/uploads", Region::new("us-east-1")?)
+///     .credentials(Credentials::new("AKID1", "secret-one")?)
+///     .credentials(Credentials::new("AKID2", "secret-two")?)
+///     .allow_origin("http://localhost:5173")
+///     .bucket("photos");
+/// assert_eq!(config.access_key_ids().collect::<Vec<_>>(), ["AKID1", "AKID2"]);
+/// assert_eq!(config.allowed_origins(), ["http://localhost:5173"]);
+/// assert!(config.serves_bucket("photos") && !config.serves_bucket("other"));
+/// assert!(!format!("{config:?}").contains("secret"));
+/// # Ok::<(), policy_runtime::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Config {
+    dir: PathBuf,
+    region: Region,
+    credentials: Vec<Credentials>,
+    origins: Vec<String>,
+    buckets: Vec<String>,
+}
+
+impl Config {
+    /// Settings storing objects under `dir`, for buckets in `region`, with no
+    /// credentials yet (every form is then refused with
+    /// `InvalidAccessKeyId`), any origin allowed and any bucket served.
+    pub fn new(dir: impl AsRef<Path>, region: Region) -> Config {
+        Config {
+            dir: dir.as_ref().to_path_buf(),
+            region,
+            credentials: Vec::new(),
+            origins: Vec::new(),
+            buckets: Vec::new(),
+        }
+    }
+
+    /// Adds credentials forms may be signed with (several may be added; an
+    /// access key id added twice keeps its first secret).
+    pub fn credentials(mut self, credentials: Credentials) -> Config {
+        self.credentials.push(credentials);
+        self
+    }
+
+    /// Adds an origin (`scheme://host[:port]`) whose pages may post and
+    /// read objects, or `*` for any. Without any, every origin is allowed.
+    pub fn allow_origin(mut self, origin: impl Into<String>) -> Config {
+        self.origins.push(origin.into());
+        self
+    }
+
+    /// Adds a bucket to serve. Without any, every valid bucket name is
+    /// served (the signed policy names the bucket anyway); with some, others
+    /// answer `NoSuchBucket`.
+    pub fn bucket(mut self, bucket: impl Into<String>) -> Config {
+        self.buckets.push(bucket.into());
+        self
+    }
+
+    /// Where objects are stored.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The region credential scopes must name.
+    pub fn region(&self) -> &Region {
+        &self.region
+    }
+
+    /// The access key ids forms may be signed with.
+    pub fn access_key_ids(&self) -> impl Iterator<Item = &str> {
+        self.credentials.iter().map(Credentials::access_key_id)
+    }
+
+    pub(crate) fn credential_list(&self) -> &[Credentials] {
+        &self.credentials
+    }
+
+    /// The origins allowed; `["*"]` when any is.
+    pub fn allowed_origins(&self) -> Vec<&str> {
+        if self.origins.is_empty() {
+            vec!["*"]
+        } else {
+            self.origins.iter().map(String::as_str).collect()
+        }
+    }
+
+    /// The value of `Access-Control-Allow-Origin` for a request from
+    /// `origin`, if that origin may use the endpoint.
+    ///
+    /// ```
+    /// # use post_policy_local::Config;
+    /// # use policy_runtime::Region;
+    /// let any = Config::new("d", Region::new("us-east-1")?);
+    /// assert_eq!(any.allow_origin_for(Some("http://a.test")), Some("*"));
+    /// let one = any.clone().allow_origin("http://a.test");
+    /// assert_eq!(one.allow_origin_for(Some("http://a.test")), Some("http://a.test"));
+    /// assert_eq!(one.allow_origin_for(Some("http://b.test")), None);
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
+    pub fn allow_origin_for<'a>(&'a self, origin: Option<&'a str>) -> Option<&'a str> {
+        if self.origins.is_empty() || self.origins.iter().any(|o| o == "*") {
+            return Some("*");
+        }
+        let origin = origin?;
+        self.origins
+            .iter()
+            .find(|o| o.eq_ignore_ascii_case(origin))
+            .map(|_| origin)
+    }
+
+    /// Whether `bucket` is served.
+    pub fn serves_bucket(&self, bucket: &str) -> bool {
+        self.buckets.is_empty() || self.buckets.iter().any(|b| b == bucket)
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("dir", &self.dir)
+            .field("region", &self.region.as_str())
+            .field("access_key_ids", &self.access_key_ids().collect::<Vec<_>>())
+            .field("origins", &self.allowed_origins())
+            .field("buckets", &self.buckets)
+            .finish()
+    }
+}

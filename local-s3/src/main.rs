@@ -1,0 +1,310 @@
+//! `post-policy-local`: a local S3 POST endpoint for development and tests.
+//! See `post-policy-local --help`.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use policy_runtime::{Credentials, Region};
+use post_policy_local::{url_of, Config, LocalS3};
+
+const HELP: &str = "\
+post-policy-local: a local S3 POST endpoint for development and tests
+
+Takes browser uploads (POST /BUCKET, multipart/form-data), checks each form
+exactly as S3 does (signature, policy, expiration, every condition, size),
+stores what it accepts and serves it back with GET /BUCKET/KEY. Answers like
+S3, plus the reason in words (XML <Reason>, header x-post-policy-reason).
+Not a general S3: no listing, no deletes, no authentication of GETs.
+
+USAGE
+  post-policy-local [OPTIONS]
+
+OPTIONS (each also read from the environment variable shown)
+  --credentials AKID:SECRET  credentials forms may be signed with; repeat for
+                             more [POST_POLICY_LOCAL_CREDENTIALS, comma-
+                             separated; else AWS_ACCESS_KEY_ID and
+                             AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN)]
+  --region REGION            the region of credential scopes
+                             [POST_POLICY_LOCAL_REGION, else AWS_REGION, else
+                             AWS_DEFAULT_REGION; default us-east-1]
+  --port PORT                0 for a free one [POST_POLICY_LOCAL_PORT;
+                             default 0]
+  --bind ADDRESS             [POST_POLICY_LOCAL_BIND; default 127.0.0.1]
+  --dir PATH                 where objects are stored [POST_POLICY_LOCAL_DIR;
+                             default ./post-policy-local-data]
+  --allow-origin ORIGIN      an origin whose pages may post, or *; repeat
+                             for more [POST_POLICY_LOCAL_ALLOW_ORIGIN, comma-
+                             separated; default *]
+  --bucket NAME              serve only these buckets; repeat for more
+                             [POST_POLICY_LOCAL_BUCKETS, comma-separated;
+                             default any]
+  -h, --help                 this text
+
+OUTPUT
+  The first line on stdout is the URL it listens on (sign forms for it as a
+  custom endpoint, path-style); the settings follow, secrets shortened.
+  Ctrl-C or SIGTERM stops it.
+
+EXIT CODES
+  0  stopped by Ctrl-C or SIGTERM
+  1  could not start (directory not writable, address in use, ...)
+  2  usage error
+
+EXAMPLE
+  post-policy-local --credentials AKIDLOCAL:local-secret --port 9000
+";
+
+/// The settings of one run.
+struct Settings {
+    config: Config,
+    addr: SocketAddr,
+    /// Access key ids and shortened secrets, for the banner.
+    shown: Vec<(String, String)>,
+}
+
+fn parse(args: Vec<String>, env: &dyn Fn(&str) -> Option<String>) -> Result<Settings, String> {
+    let mut credentials = Vec::new();
+    let mut origins = Vec::new();
+    let mut buckets = Vec::new();
+    let (mut region, mut port, mut bind, mut dir) = (None, None, None, None);
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        let (name, inline) = match arg.split_once('=') {
+            Some((n, v)) if n.starts_with("--") => (n.to_string(), Some(v.to_string())),
+            _ => (arg.clone(), None),
+        };
+        let known = [
+            "--credentials",
+            "--region",
+            "--port",
+            "--bind",
+            "--dir",
+            "--allow-origin",
+            "--bucket",
+        ];
+        if !known.contains(&name.as_str()) {
+            return Err(if name.starts_with('-') {
+                format!(
+                    "unknown option `{name}`; the options are {}",
+                    known.join(", ")
+                )
+            } else {
+                format!("unexpected argument `{arg}`; this command takes options only")
+            });
+        }
+        let value = match inline {
+            Some(v) => v,
+            None => match args.next() {
+                Some(v) if !v.starts_with("--") => v,
+                _ => return Err(format!("`{name}` needs a value")),
+            },
+        };
+        match name.as_str() {
+            "--credentials" => credentials.push(value),
+            "--region" => region = Some(value),
+            "--port" => port = Some(value),
+            "--bind" => bind = Some(value),
+            "--dir" => dir = Some(value),
+            "--allow-origin" => origins.push(value),
+            _ => buckets.push(value),
+        }
+    }
+    let list = |var: &str| -> Vec<String> {
+        env(var)
+            .map(|v| {
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    if credentials.is_empty() {
+        credentials = list("POST_POLICY_LOCAL_CREDENTIALS");
+    }
+    let mut parsed = Vec::new();
+    for pair in &credentials {
+        let (id, secret) = pair
+            .split_once(':')
+            .ok_or_else(|| format!("credentials `{}` are not AKID:SECRET", shorten_pair(pair)))?;
+        parsed.push(
+            Credentials::new(id, secret).map_err(|e| format!("credentials for `{id}`: {e}"))?,
+        );
+    }
+    if parsed.is_empty() {
+        if let (Some(id), Some(secret)) = (env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY")) {
+            let mut c = Credentials::new(&id, secret)
+                .map_err(|e| format!("AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY: {e}"))?;
+            if let Some(token) = env("AWS_SESSION_TOKEN") {
+                c = c
+                    .with_session_token(token)
+                    .map_err(|e| format!("AWS_SESSION_TOKEN: {e}"))?;
+            }
+            parsed.push(c);
+        }
+    }
+    let region = region
+        .or_else(|| env("POST_POLICY_LOCAL_REGION"))
+        .or_else(|| env("AWS_REGION"))
+        .or_else(|| env("AWS_DEFAULT_REGION"))
+        .unwrap_or_else(|| "us-east-1".into());
+    let region = Region::new(&region).map_err(|e| format!("region `{region}`: {e}"))?;
+    let port = port
+        .or_else(|| env("POST_POLICY_LOCAL_PORT"))
+        .unwrap_or_else(|| "0".into());
+    let port: u16 = port
+        .parse()
+        .map_err(|_| format!("port `{port}` is not a number from 0 to 65535"))?;
+    let bind = bind
+        .or_else(|| env("POST_POLICY_LOCAL_BIND"))
+        .unwrap_or_else(|| "127.0.0.1".into());
+    let ip: IpAddr = bind.parse().map_err(|_| {
+        format!("bind address `{bind}` is not an IP address such as 127.0.0.1 or ::1")
+    })?;
+    let dir = dir
+        .or_else(|| env("POST_POLICY_LOCAL_DIR"))
+        .unwrap_or_else(|| "post-policy-local-data".into());
+    if origins.is_empty() {
+        origins = list("POST_POLICY_LOCAL_ALLOW_ORIGIN");
+    }
+    if buckets.is_empty() {
+        buckets = list("POST_POLICY_LOCAL_BUCKETS");
+    }
+    if parsed.is_empty() {
+        return Err(
+            "no credentials: give --credentials AKID:SECRET (or set POST_POLICY_LOCAL_CREDENTIALS, \
+             or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)"
+                .into(),
+        );
+    }
+    let shown = parsed
+        .iter()
+        .map(|c| {
+            (
+                c.access_key_id().to_string(),
+                shorten(c.secret_access_key()),
+            )
+        })
+        .collect();
+    let mut config = Config::new(PathBuf::from(dir), region);
+    for c in parsed {
+        config = config.credentials(c);
+    }
+    for o in origins {
+        config = config.allow_origin(o);
+    }
+    for b in buckets {
+        config = config.bucket(b);
+    }
+    Ok(Settings {
+        config,
+        addr: SocketAddr::new(ip, port),
+        shown,
+    })
+}
+
+/// A secret for display: its length and at most its first two characters.
+fn shorten(secret: &str) -> String {
+    let shown: String = if secret.chars().count() >= 16 {
+        secret.chars().take(2).collect()
+    } else {
+        String::new()
+    };
+    format!("{shown}*** ({} characters)", secret.chars().count())
+}
+
+fn shorten_pair(pair: &str) -> String {
+    match pair.split_once(':') {
+        Some((id, secret)) => format!("{id}:{}", shorten(secret)),
+        None => shorten(pair),
+    }
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+fn run(settings: Settings) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    runtime.block_on(async {
+        let config = settings.config;
+        let dir = config.dir().to_path_buf();
+        let endpoint = LocalS3::new(config)
+            .map_err(|e| format!("cannot use the directory {}: {e}", dir.display()))?;
+        let listener = tokio::net::TcpListener::bind(settings.addr)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", settings.addr))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| format!("cannot listen on {}: {e}", settings.addr))?;
+        let config = endpoint.config();
+        let mut banner = format!("{}\n", url_of(addr));
+        banner.push_str(&format!("listening on {addr}\n"));
+        banner.push_str(&format!("region: {}\n", config.region()));
+        for (id, secret) in &settings.shown {
+            banner.push_str(&format!("credentials: {id} (secret {secret})\n"));
+        }
+        banner.push_str(&format!("storage: {}\n", dir.display()));
+        banner.push_str(&format!(
+            "allowed origins: {}\n",
+            config.allowed_origins().join(", ")
+        ));
+        banner.push_str("stop with Ctrl-C or SIGTERM\n");
+        print!("{banner}");
+        use std::io::Write as _;
+        let _ = std::io::stdout().flush();
+        endpoint
+            .serve(listener, shutdown_signal())
+            .await
+            .map_err(|e| format!("the server stopped: {e}"))
+    })
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--help" || a == "-h") {
+        print!("{HELP}");
+        return ExitCode::SUCCESS;
+    }
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let settings = match parse(args, &env) {
+        Ok(s) => s,
+        Err(msg) => {
+            eprintln!("post-policy-local: {msg}\nRun `post-policy-local --help` for usage.");
+            return ExitCode::from(2);
+        }
+    };
+    match run(settings) {
+        Ok(()) => {
+            eprintln!("post-policy-local: stopped");
+            ExitCode::SUCCESS
+        }
+        Err(msg) => {
+            eprintln!("post-policy-local: {msg}");
+            ExitCode::from(1)
+        }
+    }
+}
