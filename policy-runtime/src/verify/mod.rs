@@ -56,9 +56,11 @@ mod store;
 mod submission;
 
 use std::fmt;
+use std::sync::Mutex;
 
 use subtle::ConstantTimeEq;
 use time::{OffsetDateTime, UtcOffset};
+use zeroize::Zeroizing;
 
 pub use accepted::Accepted;
 pub use rejection::{Rejection, S3ErrorCode};
@@ -87,13 +89,29 @@ use crate::{PolicyDocument, Region};
 pub struct Verifier<S> {
     store: S,
     region: Region,
+    /// The last signing key derived: most forms share one access key and
+    /// day, and derivation costs four HMACs.
+    key_cache: Mutex<Option<CachedKey>>,
+}
+
+/// A derived key and what it was derived from; reused only when the access
+/// key, the day and the secret (compared in constant time) all match.
+struct CachedKey {
+    access_key_id: String,
+    date_stamp: String,
+    secret: Zeroizing<String>,
+    key: SigningKey,
 }
 
 impl<S: CredentialStore> Verifier<S> {
     /// A verifier finding secrets in `store`, accepting credential scopes for
     /// `region` only (the bucket's region).
     pub fn new(store: S, region: Region) -> Verifier<S> {
-        Verifier { store, region }
+        Verifier {
+            store,
+            region,
+            key_cache: Mutex::new(None),
+        }
     }
 
     /// The region credential scopes must name.
@@ -178,12 +196,7 @@ impl<S: CredentialStore> Verifier<S> {
         )?;
         let policy = prepared.raw("policy").unwrap_or_default();
         let signature = prepared.raw("x-amz-signature").unwrap_or_default();
-        let key = SigningKey::derive(
-            credentials.secret_access_key(),
-            &scope.date_stamp,
-            &scope.region,
-            "s3",
-        );
+        let key = self.signing_key(&scope, credentials.secret_access_key());
         if !key.sign(policy.as_bytes()).matches_hex(signature) {
             return Err(Rejection::SignatureMismatch {
                 value: signature.into(),
@@ -199,6 +212,34 @@ impl<S: CredentialStore> Verifier<S> {
         let mut accepted = accepted::accept(&prepared)?;
         accepted.access_key_id = Some(scope.access_key_id);
         Ok(accepted)
+    }
+}
+
+impl<S> Verifier<S> {
+    /// The signing key for this scope and secret, from the cache when it
+    /// holds the same access key, day and secret.
+    fn signing_key(&self, scope: &CredentialScope, secret: &str) -> SigningKey {
+        let mut cache = self
+            .key_cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(cached) = cache.as_ref() {
+            let same_secret: bool = cached.secret.as_bytes().ct_eq(secret.as_bytes()).into();
+            if cached.access_key_id == scope.access_key_id
+                && cached.date_stamp == scope.date_stamp
+                && same_secret
+            {
+                return cached.key.clone();
+            }
+        }
+        let key = SigningKey::derive(secret, &scope.date_stamp, &scope.region, "s3");
+        *cache = Some(CachedKey {
+            access_key_id: scope.access_key_id.clone(),
+            date_stamp: scope.date_stamp.clone(),
+            secret: Zeroizing::new(secret.to_owned()),
+            key: key.clone(),
+        });
+        key
     }
 }
 

@@ -787,3 +787,30 @@ fn check_policy_skips_only_the_signature() {
         Err(Rejection::ExtraField { .. })
     ));
 }
+
+#[test]
+fn the_cached_signing_key_follows_the_secret() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    // The store's secret for AK changes between forms (a rotated key).
+    let rotated = AtomicBool::new(false);
+    let store = |id: &str| {
+        let secret = if rotated.load(Ordering::SeqCst) {
+            "another-secret"
+        } else {
+            SK
+        };
+        (id == AK).then(|| Credentials::new(AK, secret).unwrap())
+    };
+    let verifier = Verifier::new(store, Region::new("us-east-1").unwrap());
+    let form = ok_form();
+    assert!(verifier.verify_at(&form, NOW).is_ok());
+    // Served from the cache the second time, with the same answer.
+    assert!(verifier.verify_at(&form, NOW).is_ok());
+    rotated.store(true, Ordering::SeqCst);
+    assert!(matches!(
+        verifier.verify_at(&form, NOW),
+        Err(Rejection::SignatureMismatch { .. })
+    ));
+    rotated.store(false, Ordering::SeqCst);
+    assert!(verifier.verify_at(&form, NOW).is_ok());
+}
