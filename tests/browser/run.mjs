@@ -3,13 +3,16 @@
 //   node run.mjs SPEC.json
 //
 // SPEC: {"chromium": path, "playwright": dir holding node_modules/playwright-core,
-//        "artifacts": dir, "steps": [{"name", "kind": "form" | "xhr", "page": url,
-//        "file": path}]}
+//        "artifacts": dir, "steps": [{"name", "kind": "form" | "xhr" | "demo",
+//        "page": url, "file": path, "skip_checks": bool (demo only)}]}
 //
 // "form": opens the page, picks the file in the page's <form>, submits it and
 // records the storage's answer (the navigation's response).
 // "xhr": opens the page, picks the file, clicks #upload and waits for the
 // page to set window.uploadResult (see upload.html).
+// "demo": opens the upload demo's page, ticks its "skip the page's checks" box
+// when skip_checks, picks the file and waits for the page to set
+// window.demoResult (see examples/upload_demo/page.html).
 //
 // Every step keeps a screenshot and the page's console log under
 // artifacts/; the paths are in the output. Prints one JSON object on stdout:
@@ -71,6 +74,8 @@ async function run(step) {
       Object.assign(out, await submitForm(page, step));
     } else if (step.kind === 'xhr') {
       Object.assign(out, await uploadXhr(page, step));
+    } else if (step.kind === 'demo') {
+      Object.assign(out, await uploadDemo(page, step));
     } else {
       throw new Error(`unknown step kind ${step.kind}`);
     }
@@ -117,5 +122,13 @@ async function uploadXhr(page, step) {
   await page.locator('#file').setInputFiles(step.file);
   await page.locator('#upload').click();
   const handle = await page.waitForFunction(() => window.uploadResult);
+  return await handle.jsonValue();
+}
+
+// Picks the file in the upload demo's page, which uploads it at once.
+async function uploadDemo(page, step) {
+  if (step.skip_checks) await page.locator('#skip-checks').check();
+  await page.locator('#file').setInputFiles(step.file);
+  const handle = await page.waitForFunction(() => window.demoResult);
   return await handle.jsonValue();
 }

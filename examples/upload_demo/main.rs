@@ -1,0 +1,94 @@
+//! Browser uploads straight to S3, end to end, on 127.0.0.1.
+//!
+//! ```text
+//! cargo run --release --example upload-demo [-- --port PORT]
+//! ```
+//!
+//! A small axum service declares its rules with `post_policy!` (images up to
+//! 5 MB under `user/42/`), hands the page freshly signed forms, and records
+//! an upload once the store confirms it. The page checks files against the
+//! same declaration, uploads them with a progress bar directly to the store,
+//! then shows the stored image or the store's refusal.
+//!
+//! Without AWS variables the uploads go to the local S3 POST endpoint,
+//! started in-process with its data under `target/upload-demo-data`. With
+//! `AWS_ACCESS_KEY_ID` (and the other standard variables: region,
+//! `AWS_ENDPOINT_URL_S3` for Garage, MinIO, ...) set, they go to that store,
+//! to the bucket named by `UPLOAD_DEMO_BUCKET`; its CORS rules must allow the
+//! page's origin.
+
+mod app;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: upload-demo [--port PORT]";
+
+fn main() -> ExitCode {
+    let mut port = 8080u16;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match (arg.as_str(), args.next().map(|p| p.parse())) {
+            ("--port", Some(Ok(p))) => port = p,
+            ("-h" | "--help", _) => {
+                println!("{USAGE}");
+                return ExitCode::SUCCESS;
+            }
+            _ => {
+                eprintln!("upload-demo: unexpected `{arg}`\n{USAGE}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let storage = if std::env::var_os("AWS_ACCESS_KEY_ID").is_some() {
+        match std::env::var("UPLOAD_DEMO_BUCKET") {
+            Ok(bucket) => app::Storage::Env { bucket },
+            Err(_) => {
+                eprintln!(
+                    "upload-demo: AWS_ACCESS_KEY_ID is set: name the bucket in UPLOAD_DEMO_BUCKET"
+                );
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/upload-demo-data");
+        app::Storage::Local { dir }
+    };
+    let local = matches!(storage, app::Storage::Local { .. });
+    let demo = match app::start(([127, 0, 0, 1], port).into(), storage) {
+        Ok(demo) => demo,
+        Err(e) => {
+            eprintln!("upload-demo: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if local {
+        println!(
+            "uploads go to the local S3 POST endpoint at {}",
+            demo.store_url()
+        );
+    } else {
+        println!("uploads go to {}", demo.store_url());
+    }
+    println!("open {}   (Ctrl-C stops)", demo.url());
+    // The service runs on its own thread; wait for Ctrl-C.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let _ = ctrlc_channel(tx);
+    let _ = rx.recv();
+    println!("upload-demo: {} uploads recorded", demo.uploads().len());
+    ExitCode::SUCCESS
+}
+
+/// Sends on `tx` at Ctrl-C.
+fn ctrlc_channel(tx: std::sync::mpsc::Sender<()>) -> std::io::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    std::thread::spawn(move || {
+        runtime.block_on(async {
+            let _ = tokio::signal::ctrl_c().await;
+        });
+        let _ = tx.send(());
+    });
+    Ok(())
+}
