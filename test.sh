@@ -38,7 +38,9 @@ export POST_POLICY_TEST_PYTHON=$venv/bin/python
 
 # A real browser for tests/tests/browser.rs: Debian's chromium (apt, when
 # missing) driven by playwright-core (npm ci, pinned by
-# tests/browser/package-lock.json, into $cache). Fails when it cannot.
+# tests/browser/package-lock.json, into $cache). Fails when it cannot. The
+# same npm ci installs the AWS SDK for JavaScript's createPresignedPost for
+# tests/tests/frontends.rs, which finds it through POST_POLICY_PLAYWRIGHT too.
 chromium=${POST_POLICY_CHROMIUM:-/usr/bin/chromium}
 if [ ! -x "$chromium" ]; then
     step "installing Debian's chromium with apt-get"
@@ -69,13 +71,13 @@ node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' \
 playwright=$cache/playwright
 stamp=$playwright/.installed
 if ! cat "$root"/tests/browser/package{,-lock}.json | cmp -s - "$stamp" 2>/dev/null; then
-    step "installing playwright-core into $playwright (npm ci)"
+    step "installing playwright-core and @aws-sdk/s3-presigned-post into $playwright (npm ci)"
     rm -rf "$playwright"
     mkdir -p "$playwright"
     cp "$root"/tests/browser/package{,-lock}.json "$playwright/"
     (cd "$playwright" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 \
         npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) \
-        || { echo "test.sh: npm ci of playwright-core failed in $playwright" >&2; exit 1; }
+        || { echo "test.sh: npm ci of tests/browser/package.json failed in $playwright" >&2; exit 1; }
     cat "$root"/tests/browser/package{,-lock}.json > "$stamp"
 fi
 export POST_POLICY_PLAYWRIGHT=$playwright

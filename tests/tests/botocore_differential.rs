@@ -7,7 +7,8 @@
 //! S3's coverage rule and parses the HTML form. botocore's
 //! `generate_presigned_post` signs the same inputs with the same clock; its
 //! policy must parse here to the same conditions and re-sign to its
-//! signature, and botocore's form must pass our verifier.
+//! signature, and botocore's form must pass our verifier. Both answer with
+//! the same `{"url", "fields"}` JSON and a virtual-hosted URL.
 //!
 //! Needs a Python with boto3: `./test.sh` provides one and sets
 //! `POST_POLICY_TEST_PYTHON`. Without it the test fails; it never skips.
@@ -278,6 +279,29 @@ fn botocore_agrees_on_generated_policies() {
         let Some(boto) = result["boto"].as_object() else {
             continue;
         };
+        // The same `{"url", "fields"}` JSON. The URL is virtual-hosted in
+        // both, but botocore names the legacy global host
+        // (`BUCKET.s3.amazonaws.com`) outside China, we the regional one.
+        let our_json = serde_json::to_value(ours).unwrap();
+        let keys = |v: &serde_json::Map<String, Value>| v.keys().cloned().collect::<BTreeSet<_>>();
+        if keys(our_json.as_object().unwrap()) != keys(boto) {
+            failures.push(format!(
+                "case {id}: JSON shapes differ: {our_json} vs {boto:?}"
+            ));
+        }
+        let boto_url = boto["url"].as_str().unwrap().replacen(
+            ".s3.amazonaws.com/",
+            &format!(".s3.{}.amazonaws.com/", case.region),
+            1,
+        );
+        if boto_url != ours.url() {
+            failures.push(format!(
+                "case {id}: botocore posts to {} (regional: {boto_url}), we to {}",
+                boto["url"],
+                ours.url()
+            ));
+        }
+
         // botocore's policy parses here to the same conditions (it orders
         // bucket and key last) and re-signs to botocore's signature.
         let boto_fields = boto["fields"].as_object().unwrap();
