@@ -11,11 +11,11 @@ use std::time::Duration as StdDuration;
 use base64::Engine as _;
 use md5::Md5;
 use policy_runtime::sigv4::SigningKey;
+use policy_runtime::time::OffsetDateTime;
 use policy_runtime::{Credentials, Endpoint, Region, Signer};
 use reqwest::blocking::Client;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use time::OffsetDateTime;
 
 /// A known departure from AWS of one server. Every test that meets one
 /// asserts what the server does instead, and fails when it stops doing it.
@@ -81,6 +81,13 @@ pub const QUIRKS: &[Quirk] = &[
         name: "ignores-session-token",
         what: "has no temporary credentials: accepts an `x-amz-security-token` it never issued, \
                which AWS refuses with 403",
+        differential: None,
+    },
+    Quirk {
+        server: "garage",
+        name: "size-refused-as-invalid-request",
+        what: "refuses a file outside `content-length-range` with 400 `InvalidRequest` (\"File \
+               size does not match policy\") where AWS says `EntityTooLarge` or `EntityTooSmall`",
         differential: None,
     },
 ];
