@@ -19,8 +19,10 @@ struct Details {
     message: String,
     reason: String,
     /// Further elements of the XML error, in order: the verifier's `Field`
-    /// and `Condition`.
+    /// and `Condition`, or S3's `Method` and `ResourceType`.
     elements: Vec<(&'static str, String)>,
+    /// The `Allow` header of a 405: the methods this endpoint serves there.
+    allow: Option<&'static str>,
     /// The request body was not read to its end: close the connection.
     close: bool,
 }
@@ -33,6 +35,7 @@ impl Refusal {
             message: message.into(),
             reason,
             elements: Vec::new(),
+            allow: None,
             close: false,
         }))
     }
@@ -54,6 +57,30 @@ impl Refusal {
             "We encountered an internal error. Please try again.",
             format!("{what}: {error}"),
         )
+    }
+
+    /// S3's 405 for a method its resource does not have (such as `POST` to
+    /// an object without `?uploads`): with the `Method` and `ResourceType`
+    /// (`SERVICE`, `BUCKET`, `OBJECT`) elements, and the methods this
+    /// endpoint serves there in `Allow`.
+    pub(crate) fn method_not_allowed(
+        method: &str,
+        resource_type: &'static str,
+        allow: &'static str,
+        reason: String,
+    ) -> Refusal {
+        let mut refusal = Refusal::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "MethodNotAllowed",
+            "The specified method is not allowed against this resource.",
+            reason,
+        );
+        refusal.0.elements = vec![
+            ("Method", method.to_string()),
+            ("ResourceType", resource_type.to_string()),
+        ];
+        refusal.0.allow = Some(allow);
+        refusal
     }
 
     /// Closes the connection after the answer (the body was not read to its
@@ -93,6 +120,7 @@ impl IntoResponse for Refusal {
             message,
             reason,
             elements,
+            allow,
             close,
         } = *self.0;
         let mut xml = format!(
@@ -112,6 +140,9 @@ impl IntoResponse for Refusal {
             HeaderValue::from_static("application/xml"),
         );
         headers.insert(HeaderName::from_static(REASON_HEADER), header_text(&reason));
+        if let Some(allow) = allow {
+            headers.insert(header::ALLOW, HeaderValue::from_static(allow));
+        }
         if close {
             headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
