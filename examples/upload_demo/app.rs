@@ -46,12 +46,35 @@ pub enum Storage {
         /// Its data directory.
         dir: PathBuf,
     },
-    /// The store of the standard AWS variables (AWS, or
-    /// `AWS_ENDPOINT_URL_S3`), bucket `bucket`.
-    Env {
+    /// An S3 store: AWS, or the signer's custom endpoint (Garage, MinIO,
+    /// ...), path-style. The bucket's CORS rules must let the page's origin
+    /// `POST`.
+    Store {
+        /// Its credentials, region and endpoint.
+        signer: Signer,
         /// The bucket to upload to.
         bucket: String,
     },
+}
+
+impl Storage {
+    /// The store the standard variables name, read through `lookup`:
+    /// `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY` (and
+    /// `AWS_SESSION_TOKEN`), `AWS_REGION`, `AWS_ENDPOINT_URL_S3` for a store
+    /// other than AWS, and `UPLOAD_DEMO_BUCKET`. `Ok(None)` without
+    /// `AWS_ACCESS_KEY_ID`: the local endpoint then.
+    pub fn from_lookup(
+        lookup: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Option<Storage>, Box<dyn Error>> {
+        let set = |name: &str| lookup(name).filter(|v| !v.is_empty());
+        if set("AWS_ACCESS_KEY_ID").is_none() {
+            return Ok(None);
+        }
+        let bucket = set("UPLOAD_DEMO_BUCKET")
+            .ok_or("AWS_ACCESS_KEY_ID is set: name the bucket in UPLOAD_DEMO_BUCKET")?;
+        let signer = Signer::from_lookup(lookup)?;
+        Ok(Some(Storage::Store { signer, bucket }))
+    }
 }
 
 /// A running demo: the service and, for [`Storage::Local`], the endpoint.
@@ -117,7 +140,7 @@ pub fn start(addr: SocketAddr, storage: Storage) -> Result<Demo, Box<dyn Error>>
                 Signer::new(credentials, region).with_endpoint(Endpoint::custom(running.url())?);
             (signer, "uploads".to_string(), Some(running))
         }
-        Storage::Env { bucket } => (Signer::from_env()?, bucket, None),
+        Storage::Store { signer, bucket } => (signer, bucket, None),
     };
     let store_url = signer.endpoint().url(&bucket, signer.region());
     let uploads = Arc::new(Mutex::new(Vec::new()));

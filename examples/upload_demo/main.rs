@@ -14,8 +14,8 @@
 //! started in-process with its data under `target/upload-demo-data`. With
 //! `AWS_ACCESS_KEY_ID` (and the other standard variables: region,
 //! `AWS_ENDPOINT_URL_S3` for Garage, MinIO, ...) set, they go to that store,
-//! to the bucket named by `UPLOAD_DEMO_BUCKET`; its CORS rules must allow the
-//! page's origin.
+//! to the bucket named by `UPLOAD_DEMO_BUCKET`; its CORS rules must let the
+//! page's origin (`http://127.0.0.1:PORT`) `POST`.
 
 mod app;
 
@@ -39,20 +39,16 @@ fn main() -> ExitCode {
             }
         }
     }
-    let storage = if std::env::var_os("AWS_ACCESS_KEY_ID").is_some() {
-        match std::env::var("UPLOAD_DEMO_BUCKET") {
-            Ok(bucket) => app::Storage::Env { bucket },
-            Err(_) => {
-                eprintln!(
-                    "upload-demo: AWS_ACCESS_KEY_ID is set: name the bucket in UPLOAD_DEMO_BUCKET"
-                );
-                return ExitCode::from(2);
-            }
+    let storage = match app::Storage::from_lookup(&|name| std::env::var(name).ok()) {
+        Ok(Some(store)) => store,
+        Ok(None) => app::Storage::Local {
+            dir: std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../target/upload-demo-data"),
+        },
+        Err(e) => {
+            eprintln!("upload-demo: {e}");
+            return ExitCode::from(2);
         }
-    } else {
-        let dir =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/upload-demo-data");
-        app::Storage::Local { dir }
     };
     let local = matches!(storage, app::Storage::Local { .. });
     let demo = match app::start(([127, 0, 0, 1], port).into(), storage) {
@@ -68,7 +64,11 @@ fn main() -> ExitCode {
             demo.store_url()
         );
     } else {
-        println!("uploads go to {}", demo.store_url());
+        println!(
+            "uploads go to {}; its CORS rules must let {} POST",
+            demo.store_url(),
+            demo.url()
+        );
     }
     println!("open {}   (Ctrl-C stops)", demo.url());
     // The service runs on its own thread; wait for Ctrl-C.

@@ -8,29 +8,36 @@ use policy_runtime::verify::{Accepted, Rejection};
 pub(crate) const REASON_HEADER: &str = "x-post-policy-reason";
 
 /// A refusal: S3's status, code and message, and the reason in words.
+/// Boxed, so that a `Result` carrying one stays small.
 #[derive(Debug)]
-pub(crate) struct Refusal {
-    pub(crate) status: StatusCode,
-    pub(crate) code: String,
-    pub(crate) message: String,
-    pub(crate) reason: String,
-    pub(crate) field: Option<String>,
-    pub(crate) condition: Option<String>,
+pub(crate) struct Refusal(Box<Details>);
+
+#[derive(Debug)]
+struct Details {
+    status: StatusCode,
+    code: String,
+    message: String,
+    reason: String,
+    /// Further elements of the XML error, in order: the verifier's `Field`
+    /// and `Condition`, or S3's `Method` and `ResourceType`.
+    elements: Vec<(&'static str, String)>,
+    /// The `Allow` header of a 405: the methods this endpoint serves there.
+    allow: Option<&'static str>,
     /// The request body was not read to its end: close the connection.
-    pub(crate) close: bool,
+    close: bool,
 }
 
 impl Refusal {
     pub(crate) fn new(status: StatusCode, code: &str, message: &str, reason: String) -> Refusal {
-        Refusal {
+        Refusal(Box::new(Details {
             status,
             code: code.into(),
             message: message.into(),
             reason,
-            field: None,
-            condition: None,
+            elements: Vec::new(),
+            allow: None,
             close: false,
-        }
+        }))
     }
 
     /// The body is not multipart/form-data S3 could read.
@@ -51,48 +58,92 @@ impl Refusal {
             format!("{what}: {error}"),
         )
     }
+
+    /// S3's 405 for a method its resource does not have (such as `POST` to
+    /// an object without `?uploads`): with the `Method` and `ResourceType`
+    /// (`SERVICE`, `BUCKET`, `OBJECT`) elements, and the methods this
+    /// endpoint serves there in `Allow`.
+    pub(crate) fn method_not_allowed(
+        method: &str,
+        resource_type: &'static str,
+        allow: &'static str,
+        reason: String,
+    ) -> Refusal {
+        let mut refusal = Refusal::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "MethodNotAllowed",
+            "The specified method is not allowed against this resource.",
+            reason,
+        );
+        refusal.0.elements = vec![
+            ("Method", method.to_string()),
+            ("ResourceType", resource_type.to_string()),
+        ];
+        refusal.0.allow = Some(allow);
+        refusal
+    }
+
+    /// Closes the connection after the answer (the body was not read to its
+    /// end) when `close`.
+    pub(crate) fn close_connection(mut self, close: bool) -> Refusal {
+        self.0.close = close;
+        self
+    }
 }
 
 impl From<Rejection> for Refusal {
     fn from(r: Rejection) -> Refusal {
-        Refusal {
-            status: StatusCode::from_u16(r.http_status()).unwrap_or(StatusCode::BAD_REQUEST),
-            code: r.code().as_str().into(),
-            message: r.s3_message(),
-            reason: r.to_string(),
-            field: r.field().map(str::to_string),
-            condition: r.condition().map(ToString::to_string),
-            close: false,
+        let mut refusal = Refusal::new(
+            StatusCode::from_u16(r.http_status()).unwrap_or(StatusCode::BAD_REQUEST),
+            r.code().as_str(),
+            &r.s3_message(),
+            r.to_string(),
+        );
+        if let Some(field) = r.field() {
+            refusal.0.elements.push(("Field", field.to_string()));
         }
+        if let Some(condition) = r.condition() {
+            refusal
+                .0
+                .elements
+                .push(("Condition", condition.to_string()));
+        }
+        refusal
     }
 }
 
 impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
+        let Details {
+            status,
+            code,
+            message,
+            reason,
+            elements,
+            allow,
+            close,
+        } = *self.0;
         let mut xml = format!(
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{}</Code><Message>{}</Message><Reason>{}</Reason>",
-            escape(&self.code),
-            escape(&self.message),
-            escape(&self.reason)
+            escape(&code),
+            escape(&message),
+            escape(&reason)
         );
-        if let Some(field) = &self.field {
-            xml.push_str(&format!("<Field>{}</Field>", escape(field)));
-        }
-        if let Some(condition) = &self.condition {
-            xml.push_str(&format!("<Condition>{}</Condition>", escape(condition)));
+        for (name, value) in &elements {
+            xml.push_str(&format!("<{name}>{}</{name}>", escape(value)));
         }
         xml.push_str("</Error>");
-        let mut response = (self.status, xml).into_response();
+        let mut response = (status, xml).into_response();
         let headers = response.headers_mut();
         headers.insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/xml"),
         );
-        headers.insert(
-            HeaderName::from_static(REASON_HEADER),
-            header_text(&self.reason),
-        );
-        if self.close {
+        headers.insert(HeaderName::from_static(REASON_HEADER), header_text(&reason));
+        if let Some(allow) = allow {
+            headers.insert(header::ALLOW, HeaderValue::from_static(allow));
+        }
+        if close {
             headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
         response

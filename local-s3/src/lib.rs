@@ -11,8 +11,10 @@
 //! on another origin can post.
 //!
 //! It is not a general S3: no listing, no deletes, no other API, no
-//! authentication of `GET`s. Use it where a real bucket would be in the way:
-//! on a developer's machine, in tests, in demos.
+//! authentication of `GET`s. Any other request gets S3's XML error: `405
+//! MethodNotAllowed` where S3 has no such method either (a `POST` to an
+//! object's URL), `501 NotImplemented` where S3 has one. Use it where a real
+//! bucket would be in the way: on a developer's machine, in tests, in demos.
 //!
 //! ```
 //! use post_policy_local::{Config, LocalS3};
@@ -123,13 +125,15 @@ impl LocalS3 {
     }
 
     /// The routes (`POST /{bucket}`, `GET`/`HEAD /{bucket}/{key}`, CORS
-    /// preflights), for embedding in an axum application.
+    /// preflights, S3's XML errors for anything else), for embedding in an
+    /// axum application.
     pub fn router(&self) -> Router {
         Router::new()
             .route("/{bucket}", post(upload::post_object))
             .route("/{bucket}/", post(upload::post_object))
             .route("/{bucket}/{*key}", get(object::get_object))
             .fallback(object::fallback)
+            .method_not_allowed_fallback(object::fallback)
             .layer(axum::middleware::from_fn_with_state(
                 self.state.clone(),
                 cors::cors,

@@ -222,26 +222,29 @@ fn shorten_pair(pair: &str) -> String {
     }
 }
 
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+/// Ctrl-C or SIGTERM: listened for from the call on, so that a signal sent
+/// as soon as the banner says how to stop the server is not lost (nor kills
+/// it before it has stopped).
+#[cfg(unix)]
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, String> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let listen = |kind| signal(kind).map_err(|e| format!("cannot listen for signals: {e}"));
+    let mut interrupt = listen(SignalKind::interrupt())?;
+    let mut terminate = listen(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
         }
-    }
-    #[cfg(not(unix))]
-    {
+    })
+}
+
+/// Ctrl-C.
+#[cfg(not(unix))]
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, String> {
+    Ok(async {
         let _ = tokio::signal::ctrl_c().await;
-    }
+    })
 }
 
 fn run(settings: Settings) -> Result<(), String> {
@@ -260,6 +263,7 @@ fn run(settings: Settings) -> Result<(), String> {
         let addr = listener
             .local_addr()
             .map_err(|e| format!("cannot listen on {}: {e}", settings.addr))?;
+        let shutdown = shutdown_signal()?;
         let config = endpoint.config();
         let mut banner = format!("{}\n", url_of(addr));
         banner.push_str(&format!("listening on {addr}\n"));
@@ -277,7 +281,7 @@ fn run(settings: Settings) -> Result<(), String> {
         use std::io::Write as _;
         let _ = std::io::stdout().flush();
         endpoint
-            .serve(listener, shutdown_signal())
+            .serve(listener, shutdown)
             .await
             .map_err(|e| format!("the server stopped: {e}"))
     })

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::{Path, State as Shared};
-use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 
 use crate::answer::{header_text, Refusal};
@@ -80,29 +80,56 @@ fn text_value(value: &str) -> HeaderValue {
     HeaderValue::from_bytes(value.as_bytes()).unwrap_or_else(|_| header_text(value))
 }
 
-/// Anything else: S3's answers for a method or path this endpoint does not
-/// serve.
-pub(crate) async fn fallback(method: Method) -> Response {
-    let (status, code, message) = if method == Method::GET || method == Method::HEAD {
-        (
-            StatusCode::NOT_FOUND,
-            "NoSuchKey",
-            "The specified key does not exist.",
-        )
-    } else {
-        (
-            StatusCode::METHOD_NOT_ALLOWED,
-            "MethodNotAllowed",
-            "The specified method is not allowed against this resource.",
-        )
+/// What this endpoint serves, in words, for the `Reason` of what it does
+/// not.
+const SERVES: &str =
+    "this local endpoint serves only browser uploads (POST /BUCKET) and reading them back \
+     (GET or HEAD /BUCKET/KEY)";
+
+/// Anything else: what S3 answers for a method its resource (`/`, a bucket,
+/// an object) does not have, `405 MethodNotAllowed` (as for a `POST` to an
+/// object without `?uploads`, `?uploadId`, `?restore` or `?select`), else
+/// `501 NotImplemented` for an S3 request this endpoint does not implement
+/// (listing, `PUT`, `DELETE`, multipart uploads, ...). Both as S3's XML
+/// error.
+pub(crate) async fn fallback(method: Method, uri: Uri) -> Response {
+    let path = uri.path().trim_start_matches('/');
+    let (resource_type, allow) = match path.split_once('/') {
+        _ if path.is_empty() => ("SERVICE", ""),
+        None | Some((_, "")) => ("BUCKET", "POST"),
+        Some(_) => ("OBJECT", "GET, HEAD"),
     };
-    Refusal::new(
-        status,
-        code,
-        message,
-        "this local endpoint serves only browser uploads (POST /BUCKET) and reading them back \
-         (GET /BUCKET/KEY)"
-            .into(),
+    let s3_has_it = match resource_type {
+        "SERVICE" => matches!(method, Method::GET | Method::HEAD),
+        "BUCKET" => matches!(
+            method,
+            Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::POST
+        ),
+        _ if method == Method::POST => uri.query().is_some_and(|query| {
+            query.split('&').any(|param| {
+                let name = param.split_once('=').map_or(param, |(name, _)| name);
+                matches!(name, "uploads" | "uploadId" | "restore" | "select")
+            })
+        }),
+        _ => matches!(
+            method,
+            Method::GET | Method::HEAD | Method::PUT | Method::DELETE
+        ),
+    };
+    if s3_has_it {
+        return Refusal::new(
+            StatusCode::NOT_IMPLEMENTED,
+            "NotImplemented",
+            "A header you provided implies functionality that is not implemented.",
+            format!("{SERVES}, not {method} /{path}"),
+        )
+        .into_response();
+    }
+    Refusal::method_not_allowed(
+        method.as_str(),
+        resource_type,
+        allow,
+        format!("S3 has no {method} on this resource; {SERVES}"),
     )
     .into_response()
 }

@@ -10,9 +10,6 @@
 //! only an accepted upload is moved into place. Fields after the file are
 //! read and ignored, as S3 does.
 
-// A refusal is built at most once per request, and then answered.
-#![allow(clippy::result_large_err)]
-
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -296,7 +293,7 @@ pub(crate) fn valid_bucket_name(bucket: &str) -> bool {
 /// [`DRAIN_BYTES`] and [`DRAIN_TIME`], so the client reads the answer; if
 /// more is left, the connection is closed after it.
 async fn drain(
-    mut refusal: Refusal,
+    refusal: Refusal,
     field: Option<Field<'static>>,
     multipart: &mut Multipart<'static>,
 ) -> Refusal {
@@ -327,8 +324,7 @@ async fn drain(
     let finished = tokio::time::timeout(DRAIN_TIME, work)
         .await
         .unwrap_or(false);
-    refusal.close = !finished;
-    refusal
+    refusal.close_connection(!finished)
 }
 
 #[cfg(test)]

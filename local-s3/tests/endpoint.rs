@@ -827,3 +827,122 @@ fn cors_preflight_and_configured_origins() {
     running.stop().unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn other_requests_get_s3_xml_errors() {
+    let f = Fixture::new("other");
+    let signer = f.signer();
+    let signed = signer
+        .sign_with(&base("other/").build().unwrap(), SignOptions::new())
+        .unwrap();
+    // A valid form posted to an object's URL rather than the bucket's: S3
+    // answers 405 with the method and the kind of resource, and stores
+    // nothing.
+    let answer = post_fields(
+        &f.url(&format!("/{BUCKET}/other/hello.txt")),
+        &with(&signed, "key", "other/hello.txt"),
+        "hello.txt",
+        b"hello",
+        &[],
+    );
+    assert_eq!(answer.status, 405, "{}", answer.body);
+    assert!(
+        answer.body.contains("<Code>MethodNotAllowed</Code>")
+            && answer.body.contains("<Method>POST</Method>")
+            && answer.body.contains("<ResourceType>OBJECT</ResourceType>"),
+        "{}",
+        answer.body
+    );
+    assert_eq!(answer.header("allow").as_deref(), Some("GET, HEAD"));
+    assert_eq!(
+        answer.header("content-type").as_deref(),
+        Some("application/xml")
+    );
+    assert_eq!(
+        answer.header("access-control-allow-origin").as_deref(),
+        Some("*"),
+        "readable by the page that posted (the fixture allows any origin)"
+    );
+    assert_eq!(f.get("other/hello.txt").status, 404);
+    assert!(f.files().is_empty(), "{:?}", f.files());
+
+    // (method, path, status, code, resource type and Allow of a 405)
+    let cases = [
+        ("POST", "/", 405, "MethodNotAllowed", Some(("SERVICE", ""))),
+        (
+            "PATCH",
+            "/local-bucket",
+            405,
+            "MethodNotAllowed",
+            Some(("BUCKET", "POST")),
+        ),
+        (
+            "PATCH",
+            "/local-bucket/a.txt",
+            405,
+            "MethodNotAllowed",
+            Some(("OBJECT", "GET, HEAD")),
+        ),
+        (
+            "POST",
+            "/local-bucket/a.txt?tagging",
+            405,
+            "MethodNotAllowed",
+            Some(("OBJECT", "GET, HEAD")),
+        ),
+        // What S3 has and this endpoint does not: listing, PUT, DELETE,
+        // multipart uploads.
+        ("GET", "/", 501, "NotImplemented", None),
+        ("GET", "/local-bucket", 501, "NotImplemented", None),
+        ("GET", "/local-bucket/", 501, "NotImplemented", None),
+        ("PUT", "/local-bucket", 501, "NotImplemented", None),
+        ("PUT", "/local-bucket/a.txt", 501, "NotImplemented", None),
+        ("DELETE", "/local-bucket/a.txt", 501, "NotImplemented", None),
+        (
+            "POST",
+            "/local-bucket/a.txt?uploads",
+            501,
+            "NotImplemented",
+            None,
+        ),
+        (
+            "POST",
+            "/local-bucket/a.txt?uploadId=1",
+            501,
+            "NotImplemented",
+            None,
+        ),
+    ];
+    for (method, path, status, code, not_allowed) in cases {
+        let response = client()
+            .request(method.parse().unwrap(), f.url(path))
+            .send()
+            .unwrap();
+        let what = format!("{method} {path}");
+        assert_eq!(response.status().as_u16(), status, "{what}");
+        let allow = response
+            .headers()
+            .get("allow")
+            .map(|v| v.to_str().unwrap().to_string());
+        let content_type = response.headers().get("content-type").cloned();
+        let body = response.text().unwrap();
+        assert_eq!(
+            content_type.as_ref().and_then(|v| v.to_str().ok()),
+            Some("application/xml"),
+            "{what}"
+        );
+        assert!(
+            body.starts_with("<?xml") && body.contains(&format!("<Code>{code}</Code>")),
+            "{what}: {body}"
+        );
+        if let Some((resource_type, methods)) = not_allowed {
+            assert!(
+                body.contains(&format!("<Method>{method}</Method>"))
+                    && body.contains(&format!("<ResourceType>{resource_type}</ResourceType>")),
+                "{what}: {body}"
+            );
+            assert_eq!(allow.as_deref(), Some(methods), "{what}");
+        }
+    }
+    assert!(f.files().is_empty(), "{:?}", f.files());
+}

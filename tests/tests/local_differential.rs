@@ -11,10 +11,12 @@
 //! plus random mutations (dropped, duplicated, renamed, reordered, moved and
 //! edited fields). The accept/reject verdicts must agree; where a server
 //! departs from S3, the case carries a tag and the departure is a named
-//! quirk of that server in [`QUIRKS`], never a silent allowance.
+//! quirk of that server in `support::QUIRKS`, never a silent allowance.
 //!
 //! `./test.sh` starts the servers and sets `POST_POLICY_E2E`; without it
 //! this test fails, it never skips.
+
+mod support;
 
 use std::collections::BTreeMap;
 use std::time::{Duration as StdDuration, Instant};
@@ -23,91 +25,11 @@ use base64::Engine as _;
 use policy_runtime::{Credentials, Endpoint, Policy, PolicyBuilder, Region, SignOptions, Signer};
 use post_policy_local::{Config, LocalS3};
 use reqwest::blocking::{multipart, Client};
-use serde_json::Value;
+use support::{servers, Server, QUIRKS};
 use time::{Duration, OffsetDateTime};
 
 /// Submissions per server.
 const CASES: usize = 520;
-
-/// Where a server departs from S3 (and from the local endpoint): the
-/// server, the quirk's name, the case tag it shows on, the server's verdict
-/// then, and what it does.
-const QUIRKS: &[Quirk] = &[
-    Quirk {
-        server: "s3s-fs",
-        name: "no-filename-substitution",
-        tag: "filename-in-exact-key",
-        server_accepts: false,
-        what: "does not replace `${filename}` in the key before checking the policy, so an \
-               exact key condition naming the file's real name fails",
-    },
-    Quirk {
-        server: "s3s-fs",
-        name: "no-content-type-list-rule",
-        tag: "content-type-list",
-        server_accepts: true,
-        what: "checks a Content-Type starts-with only against the whole value, so \
-               `text/plain,image/png` passes `starts-with text/`",
-    },
-    Quirk {
-        server: "s3s-fs",
-        name: "duplicate-fields-accepted",
-        tag: "duplicate-field",
-        server_accepts: true,
-        what: "accepts a form that sends a field (key, policy, x-amz-date, success_action_status, \
-               ...) twice, where S3 and Garage refuse it",
-    },
-    Quirk {
-        server: "s3s-fs",
-        name: "file-needs-a-name",
-        tag: "empty-file-name",
-        server_accepts: false,
-        what: "refuses a file part with an empty file name (MalformedPOSTRequest), which S3 and \
-               Garage accept",
-    },
-];
-
-struct Quirk {
-    server: &'static str,
-    name: &'static str,
-    tag: &'static str,
-    server_accepts: bool,
-    what: &'static str,
-}
-
-#[derive(Clone, Debug)]
-struct Server {
-    name: String,
-    endpoint: String,
-    region: String,
-    access_key: String,
-    secret: String,
-    bucket: String,
-}
-
-fn servers() -> Vec<Server> {
-    let raw = std::env::var("POST_POLICY_E2E").unwrap_or_else(|_| {
-        panic!(
-            "POST_POLICY_E2E is not set: the differential test of the local endpoint needs the \
-             servers ./test.sh starts. Run ./test.sh."
-        )
-    });
-    let list: Vec<Value> = serde_json::from_str(&raw).expect("POST_POLICY_E2E is a JSON list");
-    assert!(!list.is_empty(), "POST_POLICY_E2E lists no server");
-    list.iter()
-        .map(|v| {
-            let s = |k: &str| v[k].as_str().unwrap().to_string();
-            Server {
-                name: s("name"),
-                endpoint: s("endpoint"),
-                region: s("region"),
-                access_key: s("access_key"),
-                secret: s("secret"),
-                bucket: s("bucket"),
-            }
-        })
-        .collect()
-}
 
 /// A small deterministic generator (xorshift64*), so a failing case can be
 /// found again by its number.
@@ -720,8 +642,9 @@ fn run(server: &Server) -> Outcome {
         }
         let quirk = QUIRKS.iter().find(|q| {
             q.server == server.name
-                && case.tags.contains(&q.tag)
-                && q.server_accepts == theirs.accepted()
+                && q.differential.is_some_and(|(tag, server_accepts)| {
+                    case.tags.contains(&tag) && server_accepts == theirs.accepted()
+                })
         });
         match quirk {
             Some(q) => *outcome.explained.entry(q.name).or_default() += 1,
@@ -758,7 +681,10 @@ fn the_local_endpoint_agrees_with_real_servers() {
             o.cases - o.unexplained.len() - o.explained.values().sum::<usize>(),
             o.codes_differ
         );
-        for q in QUIRKS.iter().filter(|q| q.server == o.server) {
+        for q in QUIRKS
+            .iter()
+            .filter(|q| q.server == o.server && q.differential.is_some())
+        {
             let seen = o.explained.get(q.name).copied().unwrap_or(0);
             println!("  quirk {}: {seen} case(s): {}", q.name, q.what);
             assert!(

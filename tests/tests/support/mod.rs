@@ -11,52 +11,92 @@ use std::time::Duration as StdDuration;
 use base64::Engine as _;
 use md5::Md5;
 use policy_runtime::sigv4::SigningKey;
+use policy_runtime::time::OffsetDateTime;
 use policy_runtime::{Credentials, Endpoint, Region, Signer};
 use reqwest::blocking::Client;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use time::OffsetDateTime;
 
-/// Known departures from AWS, per server: (server name, quirk, what it does).
-pub const QUIRKS: &[(&str, &str, &str)] = &[
-    (
-        "s3s-fs",
-        "no-filename-substitution",
-        "stores `${filename}` in the key literally instead of the file's name",
-    ),
-    (
-        "s3s-fs",
-        "no-content-type-list-rule",
-        "checks a Content-Type starts-with only against the whole value, so \
-         `text/plain,image/png` passes `starts-with text/`",
-    ),
-    (
-        "s3s-fs",
-        "no-cors",
-        "has no bucket CORS: `PUT ?cors` answers 501 NotImplemented and a \
-         browser's preflight `OPTIONS` gets 501 without CORS headers, so a \
-         page on another origin cannot upload with progress events or read \
-         the response",
-    ),
-    (
-        "garage",
-        "ignores-session-token",
-        "has no temporary credentials: accepts a form whose \
-         `x-amz-security-token` it never issued (AWS refuses it with 403)",
-    ),
-    (
-        "s3s-fs",
-        "ignores-session-token",
-        "has no temporary credentials: accepts a form whose \
-         `x-amz-security-token` it never issued (AWS refuses it with 403)",
-    ),
+/// A known departure from AWS of one server. Every test that meets one
+/// asserts what the server does instead, and fails when it stops doing it.
+pub struct Quirk {
+    /// The server's name in `POST_POLICY_E2E`.
+    pub server: &'static str,
+    /// The quirk's name, as the tests ask for it ([`has_quirk`]).
+    pub name: &'static str,
+    /// What the server does, in one line.
+    pub what: &'static str,
+    /// Where `local_differential.rs` meets it: the tag of the cases it shows
+    /// on, and whether the server accepts those cases (the local endpoint,
+    /// like AWS, does the opposite). `None`: no case of that test shows it.
+    pub differential: Option<(&'static str, bool)>,
+}
+
+/// Every known departure from AWS, of every server the suites run against.
+pub const QUIRKS: &[Quirk] = &[
+    Quirk {
+        server: "s3s-fs",
+        name: "no-filename-substitution",
+        what: "keeps `${filename}` in the key literally instead of the file's name, also when \
+               checking an exact key condition",
+        differential: Some(("filename-in-exact-key", false)),
+    },
+    Quirk {
+        server: "s3s-fs",
+        name: "no-content-type-list-rule",
+        what: "checks a Content-Type starts-with only against the whole value, so \
+               `text/plain,image/png` passes `starts-with text/`",
+        differential: Some(("content-type-list", true)),
+    },
+    Quirk {
+        server: "s3s-fs",
+        name: "duplicate-fields-accepted",
+        what: "accepts a form that sends a field (key, policy, x-amz-date, ...) twice, where S3 \
+               and Garage refuse it",
+        differential: Some(("duplicate-field", true)),
+    },
+    Quirk {
+        server: "s3s-fs",
+        name: "file-needs-a-name",
+        what: "refuses a file part with an empty file name (MalformedPOSTRequest), which S3 and \
+               Garage accept",
+        differential: Some(("empty-file-name", false)),
+    },
+    Quirk {
+        server: "s3s-fs",
+        name: "no-cors",
+        what: "has no bucket CORS (`PUT ?cors` and preflights answer 501), so a page on another \
+               origin cannot upload to it",
+        differential: None,
+    },
+    Quirk {
+        server: "garage",
+        name: "ignores-session-token",
+        what: "has no temporary credentials: accepts an `x-amz-security-token` it never issued, \
+               which AWS refuses with 403",
+        differential: None,
+    },
+    Quirk {
+        server: "s3s-fs",
+        name: "ignores-session-token",
+        what: "has no temporary credentials: accepts an `x-amz-security-token` it never issued, \
+               which AWS refuses with 403",
+        differential: None,
+    },
+    Quirk {
+        server: "garage",
+        name: "size-refused-as-invalid-request",
+        what: "refuses a file outside `content-length-range` with 400 `InvalidRequest` (\"File \
+               size does not match policy\") where AWS says `EntityTooLarge` or `EntityTooSmall`",
+        differential: None,
+    },
 ];
 
 /// Whether `server` is known to show `quirk` (see [`QUIRKS`]).
 pub fn has_quirk(server: &Server, quirk: &str) -> bool {
     QUIRKS
         .iter()
-        .any(|(name, q, _)| *name == server.name && *q == quirk)
+        .any(|q| q.server == server.name && q.name == quirk)
 }
 
 /// One S3 endpoint to test against, from `POST_POLICY_E2E`.
