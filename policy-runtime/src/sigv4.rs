@@ -104,11 +104,17 @@ impl Signature {
     }
 }
 
+impl Signature {
+    /// The lowercase hex S3 expects, written into `buf`.
+    pub(crate) fn write_hex<'b>(&self, buf: &'b mut [u8; 64]) -> &'b str {
+        // 64 is exactly twice 32, and hex digits are ASCII.
+        let _ = hex::encode_to_slice(self.0, buf);
+        std::str::from_utf8(buf).unwrap_or_default()
+    }
+}
+
 impl fmt::Display for Signature {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut buf = [0u8; 64];
-        // 64 is exactly twice 32.
-        let _ = hex::encode_to_slice(self.0, &mut buf);
-        f.write_str(std::str::from_utf8(&buf).unwrap_or_default())
+        f.write_str(self.write_hex(&mut [0u8; 64]))
     }
 }

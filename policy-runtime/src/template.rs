@@ -91,6 +91,20 @@ impl<'a> Piece<'a> {
             Piece::Filled(c) => c,
         }
     }
+
+    /// The length of its JSON: exact for a fixed piece, a guess for a filled
+    /// one (exact unless a value needs escaping).
+    pub(crate) fn json_len_hint(&self) -> usize {
+        match *self {
+            Piece::Fixed { json, .. } => json.len(),
+            // {"field":"value"}
+            Piece::Filled(CondRef::Eq(field, value)) => field.len() + value.len() + 7,
+            // ["starts-with","$field","prefix"]
+            Piece::Filled(CondRef::StartsWith(field, prefix)) => field.len() + prefix.len() + 24,
+            // ["content-length-range",min,max]
+            Piece::Filled(CondRef::Range(..)) => 64,
+        }
+    }
 }
 
 impl<'a> From<&'a Condition> for Piece<'a> {
