@@ -311,11 +311,6 @@ impl SignedPost {
         self.client_fields.push(field);
     }
 
-    /// How many fixed fields there are so far.
-    pub(crate) fn field_count(&self) -> usize {
-        self.fields.len()
-    }
-
     fn span_from(&self, start: usize) -> Span {
         Span {
             start,

@@ -190,6 +190,6 @@ pub mod __private {
         pieces: &[Piece<'_>],
         options: SignOptions,
     ) -> Result<SignedPost, Error> {
-        signer.sign_pieces(expiration, pieces.iter().copied(), options)
+        signer.sign_pieces(expiration, pieces, options)
     }
 }

@@ -2,7 +2,7 @@
 //! source.
 
 use std::fmt;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
 use time::{Date, OffsetDateTime, UtcOffset};
@@ -10,8 +10,8 @@ use time::{Date, OffsetDateTime, UtcOffset};
 use crate::condition::FieldName;
 use crate::document::{Exact, ExpirationText, BASE64};
 use crate::form::{ClientField, SignedPost};
-use crate::sigv4::{Signature, SigningKey, ALGORITHM};
-use crate::template::{CondRef, Piece};
+use crate::sigv4::{KeyedMac, Signature, SigningKey, ALGORITHM};
+use crate::template::{self, CondRef, Piece};
 use crate::{rules, Credentials, Endpoint, Error, Expiration, Policy, Region};
 
 const DATE_STAMP: &[time::format_description::FormatItem<'static>] =
@@ -47,7 +47,63 @@ pub struct Signer {
     credentials: Credentials,
     region: Region,
     endpoint: Endpoint,
-    key_cache: Mutex<Option<(Date, SigningKey)>>,
+    day: Mutex<Option<Arc<Day>>>,
+}
+
+/// What signing needs for one UTC day, made by the day's first form: the
+/// signing key, keyed HMAC, and the signer's fields with their JSON.
+struct Day {
+    date: Date,
+    key: SigningKey,
+    mac: KeyedMac,
+    /// The `x-amz-credential` value.
+    credential: String,
+    /// `{"x-amz-algorithm":...},{"x-amz-credential":...}`, written by
+    /// `serde_json`.
+    head_json: Result<Vec<u8>, String>,
+    /// `,{"x-amz-security-token":...}` when there is a session token.
+    token_json: Result<Vec<u8>, String>,
+}
+
+impl Day {
+    fn new(date: Date, credentials: &Credentials, region: &Region) -> Day {
+        let stamp = Date::format(date, DATE_STAMP).unwrap_or_default();
+        let key = SigningKey::derive(
+            credentials.secret_access_key(),
+            &stamp,
+            region.as_str(),
+            "s3",
+        );
+        let credential = format!(
+            "{}/{stamp}/{}/s3/aws4_request",
+            credentials.access_key_id(),
+            region
+        );
+        let write = |out: &mut Vec<u8>, name, value| {
+            serde_json::to_writer(out, &Exact(name, value)).map_err(|e| e.to_string())
+        };
+        let mut head = Vec::with_capacity(64 + credential.len());
+        let head_json = write(&mut head, "x-amz-algorithm", ALGORITHM)
+            .map(|()| head.push(b','))
+            .and_then(|()| write(&mut head, "x-amz-credential", &credential))
+            .map(|()| head);
+        let mut token = Vec::new();
+        let token_json = match credentials.session_token() {
+            Some(value) => {
+                token.push(b',');
+                write(&mut token, "x-amz-security-token", value).map(|()| token)
+            }
+            None => Ok(token),
+        };
+        Day {
+            date,
+            mac: KeyedMac::new(&key),
+            key,
+            credential,
+            head_json,
+            token_json,
+        }
+    }
 }
 
 /// Per-upload choices when signing: the clock and the object key.
@@ -94,7 +150,7 @@ impl Signer {
             credentials,
             region,
             endpoint: Endpoint::aws(),
-            key_cache: Mutex::new(None),
+            day: Mutex::new(None),
         }
     }
 
@@ -186,25 +242,44 @@ impl Signer {
     /// ```
     pub fn sign_with(&self, policy: &Policy, options: SignOptions) -> Result<SignedPost, Error> {
         let pieces = policy.conditions().iter().map(Piece::from);
-        self.sign_pieces(policy.expiration(), pieces, options)
+        let conditions = Conditions {
+            pieces,
+            json: Some(policy.conditions_json()),
+        };
+        self.sign_conditions(policy.expiration(), conditions, options)
     }
 
     /// Signs a policy given as pieces: fixed conditions with pre-rendered
     /// JSON, and conditions filled per upload. The caller has checked them.
+    pub(crate) fn sign_pieces<'p>(
+        &self,
+        expiration: Expiration,
+        pieces: &[Piece<'p>],
+        options: SignOptions,
+    ) -> Result<SignedPost, Error> {
+        let conditions = Conditions {
+            pieces: pieces.iter().copied(),
+            json: None,
+        };
+        self.sign_conditions(expiration, conditions, options)
+    }
+
+    /// Signs checked conditions.
     ///
     /// The form is written into one buffer: the URL, the key, the exact
     /// conditions' values, the signer's fields, the base64 policy and the
     /// signature's hex, with fields as ranges into it. The policy JSON is
-    /// written by `serde_json` into a second buffer.
-    pub(crate) fn sign_pieces<'p, I>(
+    /// written into a second buffer.
+    fn sign_conditions<'p, I>(
         &self,
         expiration: Expiration,
-        pieces: I,
+        conditions: Conditions<'_, I>,
         options: SignOptions,
     ) -> Result<SignedPost, Error>
     where
         I: Iterator<Item = Piece<'p>> + Clone,
     {
+        let pieces = conditions.pieces;
         let now = options
             .now
             .unwrap_or_else(OffsetDateTime::now_utc)
@@ -217,7 +292,9 @@ impl Signer {
         let mut json_len = 0;
         for piece in pieces.clone() {
             count += 1;
-            json_len += piece.json_len_hint() + 1;
+            if conditions.json.is_none() {
+                json_len += piece.json_len_hint() + 1;
+            }
             match piece.condition() {
                 CondRef::Eq("bucket", b) => bucket = Some(b),
                 c @ (CondRef::Eq("key", _) | CondRef::StartsWith("key", _)) => {
@@ -236,20 +313,15 @@ impl Signer {
             }
             (None, CondRef::Range(..)) => 0,
         };
+        json_len += conditions.json.map_or(0, <[u8]>::len);
         let amz_date = amz_date(now)?;
+        let day = self.day(now.date());
+        let head_json = day.head_json.as_deref().map_err(json_error)?;
+        let token_json = day.token_json.as_deref().map_err(json_error)?;
         let token = self.credentials.session_token();
-        let access_key = self.credentials.access_key_id();
-        let region = self.region.as_str();
-        // The signer's conditions: their values, and names and punctuation
-        // within 40 bytes each; then the frame and the expiration.
-        json_len += ALGORITHM.len()
-            + access_key.len()
-            + region.len()
-            + 2 * amz_date.as_str().len()
-            + token.map_or(0, str::len)
-            + "//s3/aws4_request".len()
-            + 4 * 40
-            + 64;
+        // The signer's conditions, then the frame, the expiration and the
+        // date's condition.
+        json_len += head_json.len() + token_json.len() + 128;
         // The buffer holds the URL, the key, values that all appear in the
         // JSON at least as long, the base64 JSON and the signature's hex.
         let policy_len = json_len.div_ceil(3) * 4;
@@ -287,33 +359,35 @@ impl Signer {
             }
         }
         post.push_field("x-amz-algorithm", ALGORITHM);
-        let start = post.mark();
-        let out = post.buffer();
-        out.push_str(access_key);
-        out.push('/');
-        out.push_str(amz_date.date_stamp());
-        out.push('/');
-        out.push_str(region);
-        out.push_str("/s3/aws4_request");
-        post.end_field("x-amz-credential", start);
+        post.push_field("x-amz-credential", &day.credential);
         post.push_field("x-amz-date", amz_date.as_str());
-        let mut added = 3;
         if let Some(token) = token {
             post.push_field("x-amz-security-token", token);
-            added += 1;
         }
 
         let mut json = Vec::with_capacity(json_len);
-        let fields = post.fields();
-        let added = fields.skip(post.field_count().saturating_sub(added));
-        document_json(expiration, pieces, added, &mut json)?;
+        json.extend_from_slice(b"{\"expiration\":");
+        if !expiration_json(expiration, &mut json) {
+            write_json(&mut json, &ExpirationText(expiration))?;
+        }
+        json.extend_from_slice(b",\"conditions\":[");
+        match conditions.json {
+            Some(rendered) => json.extend_from_slice(rendered),
+            None => template::conditions_json(pieces, &mut json)?,
+        }
+        if count > 0 {
+            json.push(b',');
+        }
+        json.extend_from_slice(head_json);
+        json.push(b',');
+        write_json(&mut json, &Exact("x-amz-date", amz_date.as_str()))?;
+        json.extend_from_slice(token_json);
+        json.extend_from_slice(b"]}");
 
         let start = post.mark();
         BASE64.encode_string(&json, post.buffer());
         post.end_field("policy", start);
-        let signature = self
-            .signing_key(now.date())
-            .sign(post.written(start).as_bytes());
+        let signature = day.mac.sign(post.written(start).as_bytes());
         let mut hex = [0u8; 64];
         let hex = signature.write_hex(&mut hex);
         post.push_field("x-amz-signature", hex);
@@ -334,22 +408,21 @@ impl Signer {
     /// # Ok::<(), policy_runtime::Error>(())
     /// ```
     pub fn signing_key(&self, date: Date) -> SigningKey {
+        self.day(date).key.clone()
+    }
+
+    /// The state for `date` (UTC), made once per day and cached.
+    fn day(&self, date: Date) -> Arc<Day> {
         let mut cache = self
-            .key_cache
+            .day
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         match &*cache {
-            Some((cached, key)) if *cached == date => key.clone(),
+            Some(day) if day.date == date => Arc::clone(day),
             _ => {
-                let stamp = Date::format(date, DATE_STAMP).unwrap_or_default();
-                let key = SigningKey::derive(
-                    self.credentials.secret_access_key(),
-                    &stamp,
-                    self.region.as_str(),
-                    "s3",
-                );
-                *cache = Some((date, key.clone()));
-                key
+                let day = Arc::new(Day::new(date, &self.credentials, &self.region));
+                *cache = Some(Arc::clone(&day));
+                day
             }
         }
     }
@@ -365,7 +438,7 @@ impl Signer {
     /// # Ok::<(), policy_runtime::Error>(())
     /// ```
     pub fn sign_base64_policy(&self, policy: &str, date: Date) -> Signature {
-        self.signing_key(date).sign(policy.as_bytes())
+        self.day(date).mac.sign(policy.as_bytes())
     }
 }
 
@@ -422,6 +495,7 @@ impl AmzDate {
     }
 
     /// `YYYYMMDD`: all but `THHMMSSZ`.
+    #[cfg(test)]
     fn date_stamp(&self) -> &str {
         let text = self.as_str();
         text.get(..text.len().saturating_sub(8)).unwrap_or_default()
@@ -477,56 +551,23 @@ fn out_of_range(e: time::error::Format) -> Error {
     }
 }
 
-/// The document as signed: the policy's conditions, then the signer's. The
-/// frame is fixed ASCII; every value in it is written by `serde_json`, and
-/// fixed pieces were written by `serde_json` when the macro ran.
-fn document_json<'p, 'a>(
-    expiration: OffsetDateTime,
-    pieces: impl Iterator<Item = Piece<'p>>,
-    added: impl Iterator<Item = (&'a str, &'a str)>,
-    json: &mut Vec<u8>,
-) -> Result<(), Error> {
-    let write = |json: &mut Vec<u8>, value: &dyn erased::Json| {
-        value.write(json).map_err(|e| Error::InvalidPolicyJson {
-            reason: e.to_string(),
-        })
-    };
-    json.extend_from_slice(b"{\"expiration\":");
-    if !expiration_json(expiration, json) {
-        write(json, &ExpirationText(expiration))?;
-    }
-    json.extend_from_slice(b",\"conditions\":[");
-    let mut first = true;
-    for piece in pieces {
-        if !std::mem::take(&mut first) {
-            json.push(b',');
-        }
-        match piece {
-            Piece::Fixed { json: fixed, .. } => json.extend_from_slice(fixed.as_bytes()),
-            Piece::Filled(condition) => write(json, &condition)?,
-        }
-    }
-    for (name, value) in added {
-        if !std::mem::take(&mut first) {
-            json.push(b',');
-        }
-        write(json, &Exact(name, value))?;
-    }
-    json.extend_from_slice(b"]}");
-    Ok(())
+/// Writes `value` with `serde_json`.
+fn write_json(json: &mut Vec<u8>, value: &impl serde::Serialize) -> Result<(), Error> {
+    serde_json::to_writer(json, value).map_err(json_error)
 }
 
-mod erased {
-    /// A value `serde_json` can write, behind `dyn`.
-    pub(super) trait Json {
-        fn write(&self, out: &mut Vec<u8>) -> serde_json::Result<()>;
+/// A `serde_json` failure, which writing into a `Vec` never has.
+fn json_error(reason: impl fmt::Display) -> Error {
+    Error::InvalidPolicyJson {
+        reason: reason.to_string(),
     }
+}
 
-    impl<T: serde::Serialize> Json for T {
-        fn write(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
-            serde_json::to_writer(out, self)
-        }
-    }
+/// A policy's conditions as the signer reads them: pieces, and their JSON
+/// when it was written beforehand.
+struct Conditions<'j, I> {
+    pieces: I,
+    json: Option<&'j [u8]>,
 }
 
 impl fmt::Debug for Signer {
@@ -545,7 +586,7 @@ impl Clone for Signer {
             credentials: self.credentials.clone(),
             region: self.region.clone(),
             endpoint: self.endpoint.clone(),
-            key_cache: Mutex::new(None),
+            day: Mutex::new(None),
         }
     }
 }

@@ -113,6 +113,30 @@ impl<'a> From<&'a Condition> for Piece<'a> {
     }
 }
 
+/// Writes the pieces' JSON, comma-separated: fixed pieces as the macro
+/// rendered them, filled ones with `serde_json`.
+pub(crate) fn conditions_json<'p>(
+    pieces: impl Iterator<Item = Piece<'p>>,
+    out: &mut Vec<u8>,
+) -> Result<(), Error> {
+    for (i, piece) in pieces.enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        match piece {
+            Piece::Fixed { json, .. } => out.extend_from_slice(json.as_bytes()),
+            Piece::Filled(condition) => {
+                serde_json::to_writer(&mut *out, &condition).map_err(|e| {
+                    Error::InvalidPolicyJson {
+                        reason: e.to_string(),
+                    }
+                })?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Checks a condition filled per upload against S3's rules, as
 /// [`Condition::check`] does.
 pub fn check_filled(condition: CondRef<'_>) -> Result<(), Error> {
