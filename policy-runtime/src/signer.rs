@@ -74,11 +74,19 @@ impl Day {
             region.as_str(),
             "s3",
         );
-        let credential = format!(
-            "{}/{stamp}/{}/s3/aws4_request",
-            credentials.access_key_id(),
-            region
-        );
+        let access_key = credentials.access_key_id();
+        let mut credential =
+            String::with_capacity(access_key.len() + stamp.len() + region.as_str().len() + 20);
+        for part in [
+            access_key,
+            "/",
+            &stamp,
+            "/",
+            region.as_str(),
+            "/s3/aws4_request",
+        ] {
+            credential.push_str(part);
+        }
         let write = |out: &mut Vec<u8>, name, value| {
             serde_json::to_writer(out, &Exact(name, value)).map_err(|e| e.to_string())
         };
@@ -304,8 +312,12 @@ impl Signer {
                 _ => {}
             }
         }
-        let bucket = bucket.ok_or(Error::MissingCondition { field: "bucket" })?;
-        let key_condition = key_condition.ok_or(Error::MissingCondition { field: "key" })?;
+        let Some(bucket) = bucket else {
+            return Err(Error::MissingCondition { field: "bucket" });
+        };
+        let Some(key_condition) = key_condition else {
+            return Err(Error::MissingCondition { field: "key" });
+        };
         let key_len = match (&options.key, key_condition) {
             (Some(key), _) => key.len(),
             (None, CondRef::StartsWith(_, p) | CondRef::Eq(_, p)) => {
