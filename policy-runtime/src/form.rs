@@ -1,6 +1,6 @@
 //! The signed result: where to post and the form fields, in form order.
 
-use std::borrow::Cow;
+use std::fmt;
 use std::ops::RangeInclusive;
 
 use serde::ser::{SerializeMap, SerializeStruct, Serializer};
@@ -8,7 +8,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::html::Html;
-use crate::FieldName;
+use crate::{rules, FieldName};
 
 /// A field the client fills in itself, because the policy only fixes its
 /// prefix (`starts-with`).
@@ -49,19 +49,36 @@ pub struct ClientField {
 /// assert_eq!(json["fields"]["key"], "uploads/${filename}");
 /// # Ok::<(), policy_runtime::Error>(())
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct SignedPost {
-    pub(crate) url: String,
-    pub(crate) fields: Vec<(Cow<'static, str>, String)>,
-    pub(crate) client_fields: Vec<ClientField>,
-    pub(crate) expiration: OffsetDateTime,
-    pub(crate) content_length: Option<RangeInclusive<u64>>,
+    /// The URL and every field value (and any field name outside S3's
+    /// table), back to back: one buffer for the whole form.
+    text: String,
+    url: Span,
+    fields: Vec<(Name, Span)>,
+    client_fields: Vec<ClientField>,
+    expiration: OffsetDateTime,
+    content_length: Option<RangeInclusive<u64>>,
+}
+
+/// Where a piece of text lies in [`SignedPost::text`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Span {
+    start: usize,
+    end: usize,
+}
+
+/// A field's name: from this crate's tables, or written in the buffer.
+#[derive(Clone, Copy, Debug)]
+enum Name {
+    Static(&'static str),
+    Text(Span),
 }
 
 impl SignedPost {
     /// The URL to post the form to.
     pub fn url(&self) -> &str {
-        &self.url
+        self.text(self.url)
     }
 
     /// The fixed form fields, in form order: `key`, the policy's exact
@@ -69,7 +86,13 @@ impl SignedPost {
     /// them, then any [client fields](SignedPost::client_fields), then the
     /// file.
     pub fn fields(&self) -> impl ExactSizeIterator<Item = (&str, &str)> {
-        self.fields.iter().map(|(n, v)| (n.as_ref(), v.as_str()))
+        self.fields.iter().map(|&(name, value)| {
+            let name = match name {
+                Name::Static(name) => name,
+                Name::Text(span) => self.text(span),
+            };
+            (name, self.text(value))
+        })
     }
 
     /// The value of one fixed field (name case-insensitive).
@@ -142,7 +165,7 @@ impl SignedPost {
         h.open(
             "form",
             &[
-                ("action", Some(&self.url)),
+                ("action", Some(self.url())),
                 ("method", Some("post")),
                 ("enctype", Some("multipart/form-data")),
             ],
@@ -208,7 +231,123 @@ impl SignedPost {
         let (kind, rest) = prefix.split_once('/')?;
         (rest.is_empty() && !kind.is_empty() && !kind.contains(',')).then(|| format!("{kind}/*"))
     }
+
+    /// The text at `span`; spans come from this form's own writes.
+    fn text(&self, span: Span) -> &str {
+        self.text.get(span.start..span.end).unwrap_or_default()
+    }
+
+    /// An empty form whose buffer holds `capacity` bytes and whose field
+    /// list holds `fields` fields before growing.
+    pub(crate) fn with_capacity(
+        capacity: usize,
+        fields: usize,
+        expiration: OffsetDateTime,
+        content_length: Option<RangeInclusive<u64>>,
+    ) -> SignedPost {
+        SignedPost {
+            text: String::with_capacity(capacity),
+            url: Span::default(),
+            fields: Vec::with_capacity(fields),
+            client_fields: Vec::new(),
+            expiration,
+            content_length,
+        }
+    }
+
+    /// The buffer, to write a value into; see [`SignedPost::mark`].
+    pub(crate) fn buffer(&mut self) -> &mut String {
+        &mut self.text
+    }
+
+    /// Where the next write to the buffer starts.
+    pub(crate) fn mark(&self) -> usize {
+        self.text.len()
+    }
+
+    /// The text written to the buffer since `start`.
+    pub(crate) fn written(&self, start: usize) -> &str {
+        self.text.get(start..).unwrap_or_default()
+    }
+
+    /// The URL is what was written since `start`.
+    pub(crate) fn end_url(&mut self, start: usize) {
+        self.url = self.span_from(start);
+    }
+
+    /// The next fixed field is `name`, its value what was written since
+    /// `start`.
+    pub(crate) fn end_field(&mut self, name: &'static str, start: usize) {
+        let value = self.span_from(start);
+        self.fields.push((Name::Static(name), value));
+    }
+
+    /// Appends the fixed field `name` with `value`.
+    pub(crate) fn push_field(&mut self, name: &'static str, value: &str) {
+        let start = self.mark();
+        self.text.push_str(value);
+        self.end_field(name, start);
+    }
+
+    /// Appends a fixed field whose name may be outside S3's table (such as
+    /// `x-amz-meta-*`); such a name is kept in the buffer.
+    pub(crate) fn push_named_field(&mut self, name: &str, value: &str) {
+        let name = match rules::FIELDS.iter().find(|s| s.name == name) {
+            Some(spec) => Name::Static(spec.name),
+            None => {
+                let start = self.mark();
+                self.text.push_str(name);
+                Name::Text(self.span_from(start))
+            }
+        };
+        let start = self.mark();
+        self.text.push_str(value);
+        let value = self.span_from(start);
+        self.fields.push((name, value));
+    }
+
+    /// Appends a field the client fills in.
+    pub(crate) fn push_client_field(&mut self, field: ClientField) {
+        self.client_fields.push(field);
+    }
+
+    fn span_from(&self, start: usize) -> Span {
+        Span {
+            start,
+            end: self.text.len(),
+        }
+    }
 }
+
+impl fmt::Debug for SignedPost {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        struct Fields<'a>(&'a SignedPost);
+        impl fmt::Debug for Fields<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_list().entries(self.0.fields()).finish()
+            }
+        }
+        f.debug_struct("SignedPost")
+            .field("url", &self.url())
+            .field("fields", &Fields(self))
+            .field("client_fields", &self.client_fields)
+            .field("expiration", &self.expiration)
+            .field("content_length", &self.content_length)
+            .finish()
+    }
+}
+
+impl PartialEq for SignedPost {
+    fn eq(&self, other: &SignedPost) -> bool {
+        self.url() == other.url()
+            && self.fields().eq(other.fields())
+            && self.client_fields == other.client_fields
+            && self.expiration == other.expiration
+            && self.content_length == other.content_length
+    }
+}
+
+impl Eq for SignedPost {}
 
 impl Serialize for SignedPost {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -223,7 +362,7 @@ impl Serialize for SignedPost {
             }
         }
         let mut st = s.serialize_struct("SignedPost", 2)?;
-        st.serialize_field("url", &self.url)?;
+        st.serialize_field("url", self.url())?;
         st.serialize_field("fields", &Fields(self))?;
         st.end()
     }

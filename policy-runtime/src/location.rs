@@ -194,11 +194,35 @@ impl Endpoint {
 
     /// The URL a form for `bucket` is posted to.
     pub fn url(&self, bucket: &str, region: &Region) -> String {
+        let mut url = String::with_capacity(self.url_len(bucket, region));
+        self.write_url(bucket, region, &mut url);
+        url
+    }
+
+    /// An upper bound on the length of [`Endpoint::url`].
+    pub(crate) fn url_len(&self, bucket: &str, region: &Region) -> usize {
+        let base = match &self.custom {
+            Some((base, _)) => base.len(),
+            None => "https://s3..amazonaws.com.cn/".len() + region.as_str().len(),
+        };
+        base + bucket.len() + 2
+    }
+
+    /// Appends [`Endpoint::url`] to `out`.
+    pub(crate) fn write_url(&self, bucket: &str, region: &Region, out: &mut String) {
         match &self.custom {
-            Some((base, _)) if self.path_style => format!("{base}/{bucket}"),
+            Some((base, _)) if self.path_style => {
+                out.push_str(base);
+                out.push('/');
+                out.push_str(bucket);
+            }
             Some((base, scheme_len)) => {
-                let (scheme, rest) = base.split_at(*scheme_len);
-                format!("{scheme}{bucket}.{rest}/")
+                let (scheme, rest) = base.split_at_checked(*scheme_len).unwrap_or(("", base));
+                out.push_str(scheme);
+                out.push_str(bucket);
+                out.push('.');
+                out.push_str(rest);
+                out.push('/');
             }
             None => {
                 let domain = if region.as_str().starts_with("cn-") {
@@ -207,9 +231,20 @@ impl Endpoint {
                     "amazonaws.com"
                 };
                 if self.path_style || bucket.contains('.') {
-                    format!("https://s3.{region}.{domain}/{bucket}")
+                    out.push_str("https://s3.");
+                    out.push_str(region.as_str());
+                    out.push('.');
+                    out.push_str(domain);
+                    out.push('/');
+                    out.push_str(bucket);
                 } else {
-                    format!("https://{bucket}.s3.{region}.{domain}/")
+                    out.push_str("https://");
+                    out.push_str(bucket);
+                    out.push_str(".s3.");
+                    out.push_str(region.as_str());
+                    out.push('.');
+                    out.push_str(domain);
+                    out.push('/');
                 }
             }
         }

@@ -1,11 +1,13 @@
 //! Upload rules: an expiration plus an ordered list of checked conditions.
 
+use std::fmt;
 use std::ops::RangeInclusive;
 
 use time::{Duration, OffsetDateTime};
 
 use crate::condition::{check_all, Condition, FieldName};
 use crate::rules::{self, FieldSpec};
+use crate::template::{self, Piece};
 use crate::Error;
 
 /// When a signed policy stops being accepted.
@@ -85,10 +87,13 @@ impl Expiration {
 /// assert_eq!(policy.conditions().len(), 4);
 /// # Ok::<(), policy_runtime::Error>(())
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct Policy {
     expiration: Expiration,
     conditions: Vec<Condition>,
+    /// The conditions' JSON, comma-separated, written by `serde_json` when
+    /// the policy was made: signing copies it.
+    conditions_json: Vec<u8>,
 }
 
 impl Policy {
@@ -117,9 +122,12 @@ impl Policy {
         if let Some(first) = errors.next() {
             return Err(first);
         }
+        let mut conditions_json = Vec::with_capacity(64 * conditions.len());
+        template::conditions_json(conditions.iter().map(Piece::from), &mut conditions_json)?;
         let policy = Policy {
             expiration,
             conditions,
+            conditions_json,
         };
         if !policy.has_exact("bucket") {
             return Err(Error::MissingCondition { field: "bucket" });
@@ -179,7 +187,32 @@ impl Policy {
     fn has_exact(&self, name: &str) -> bool {
         self.exact(name).is_some()
     }
+
+    /// The conditions' JSON, comma-separated, as the policy document
+    /// writes them.
+    pub(crate) fn conditions_json(&self) -> &[u8] {
+        &self.conditions_json
+    }
 }
+
+impl fmt::Debug for Policy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Policy")
+            .field("expiration", &self.expiration)
+            .field("conditions", &self.conditions)
+            .finish()
+    }
+}
+
+/// Policies are equal when their expirations and conditions are (the JSON
+/// follows from the conditions).
+impl PartialEq for Policy {
+    fn eq(&self, other: &Policy) -> bool {
+        self.expiration == other.expiration && self.conditions == other.conditions
+    }
+}
+
+impl Eq for Policy {}
 
 /// Builds a [`Policy`] condition by condition.
 ///

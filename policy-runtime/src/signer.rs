@@ -1,9 +1,8 @@
 //! Signing a policy: the document, its signature and the form, from one
 //! source.
 
-use std::borrow::Cow;
 use std::fmt;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
 use time::{Date, OffsetDateTime, UtcOffset};
@@ -11,8 +10,8 @@ use time::{Date, OffsetDateTime, UtcOffset};
 use crate::condition::FieldName;
 use crate::document::{Exact, ExpirationText, BASE64};
 use crate::form::{ClientField, SignedPost};
-use crate::sigv4::{Signature, SigningKey, ALGORITHM};
-use crate::template::{CondRef, Piece};
+use crate::sigv4::{KeyedMac, Signature, SigningKey, ALGORITHM};
+use crate::template::{self, CondRef, Piece};
 use crate::{rules, Credentials, Endpoint, Error, Expiration, Policy, Region};
 
 const DATE_STAMP: &[time::format_description::FormatItem<'static>] =
@@ -48,7 +47,71 @@ pub struct Signer {
     credentials: Credentials,
     region: Region,
     endpoint: Endpoint,
-    key_cache: Mutex<Option<(Date, SigningKey)>>,
+    day: Mutex<Option<Arc<Day>>>,
+}
+
+/// What signing needs for one UTC day, made by the day's first form: the
+/// signing key, keyed HMAC, and the signer's fields with their JSON.
+struct Day {
+    date: Date,
+    key: SigningKey,
+    mac: KeyedMac,
+    /// The `x-amz-credential` value.
+    credential: String,
+    /// `{"x-amz-algorithm":...},{"x-amz-credential":...}`, written by
+    /// `serde_json`.
+    head_json: Result<Vec<u8>, String>,
+    /// `,{"x-amz-security-token":...}` when there is a session token.
+    token_json: Result<Vec<u8>, String>,
+}
+
+impl Day {
+    fn new(date: Date, credentials: &Credentials, region: &Region) -> Day {
+        let stamp = Date::format(date, DATE_STAMP).unwrap_or_default();
+        let key = SigningKey::derive(
+            credentials.secret_access_key(),
+            &stamp,
+            region.as_str(),
+            "s3",
+        );
+        let access_key = credentials.access_key_id();
+        let mut credential =
+            String::with_capacity(access_key.len() + stamp.len() + region.as_str().len() + 20);
+        for part in [
+            access_key,
+            "/",
+            &stamp,
+            "/",
+            region.as_str(),
+            "/s3/aws4_request",
+        ] {
+            credential.push_str(part);
+        }
+        let write = |out: &mut Vec<u8>, name, value| {
+            serde_json::to_writer(out, &Exact(name, value)).map_err(|e| e.to_string())
+        };
+        let mut head = Vec::with_capacity(64 + credential.len());
+        let head_json = write(&mut head, "x-amz-algorithm", ALGORITHM)
+            .map(|()| head.push(b','))
+            .and_then(|()| write(&mut head, "x-amz-credential", &credential))
+            .map(|()| head);
+        let mut token = Vec::new();
+        let token_json = match credentials.session_token() {
+            Some(value) => {
+                token.push(b',');
+                write(&mut token, "x-amz-security-token", value).map(|()| token)
+            }
+            None => Ok(token),
+        };
+        Day {
+            date,
+            mac: KeyedMac::new(&key),
+            key,
+            credential,
+            head_json,
+            token_json,
+        }
+    }
 }
 
 /// Per-upload choices when signing: the clock and the object key.
@@ -95,7 +158,7 @@ impl Signer {
             credentials,
             region,
             endpoint: Endpoint::aws(),
-            key_cache: Mutex::new(None),
+            day: Mutex::new(None),
         }
     }
 
@@ -186,22 +249,45 @@ impl Signer {
     /// # Ok::<(), policy_runtime::Error>(())
     /// ```
     pub fn sign_with(&self, policy: &Policy, options: SignOptions) -> Result<SignedPost, Error> {
-        let pieces: Vec<Piece<'_>> = policy
-            .conditions()
-            .iter()
-            .map(|c| Piece::Filled(c.as_ref()))
-            .collect();
-        self.sign_pieces(policy.expiration(), &pieces, options)
+        let pieces = policy.conditions().iter().map(Piece::from);
+        let conditions = Conditions {
+            pieces,
+            json: Some(policy.conditions_json()),
+        };
+        self.sign_conditions(policy.expiration(), conditions, options)
     }
 
     /// Signs a policy given as pieces: fixed conditions with pre-rendered
     /// JSON, and conditions filled per upload. The caller has checked them.
-    pub(crate) fn sign_pieces(
+    pub(crate) fn sign_pieces<'p>(
         &self,
         expiration: Expiration,
-        pieces: &[Piece<'_>],
+        pieces: &[Piece<'p>],
         options: SignOptions,
     ) -> Result<SignedPost, Error> {
+        let conditions = Conditions {
+            pieces: pieces.iter().copied(),
+            json: None,
+        };
+        self.sign_conditions(expiration, conditions, options)
+    }
+
+    /// Signs checked conditions.
+    ///
+    /// The form is written into one buffer: the URL, the key, the exact
+    /// conditions' values, the signer's fields, the base64 policy and the
+    /// signature's hex, with fields as ranges into it. The policy JSON is
+    /// written into a second buffer.
+    fn sign_conditions<'p, I>(
+        &self,
+        expiration: Expiration,
+        conditions: Conditions<'_, I>,
+        options: SignOptions,
+    ) -> Result<SignedPost, Error>
+    where
+        I: Iterator<Item = Piece<'p>> + Clone,
+    {
+        let pieces = conditions.pieces;
         let now = options
             .now
             .unwrap_or_else(OffsetDateTime::now_utc)
@@ -210,7 +296,13 @@ impl Signer {
         let mut bucket = None;
         let mut key_condition = None;
         let mut content_length = None;
-        for piece in pieces {
+        let mut count = 0;
+        let mut json_len = 0;
+        for piece in pieces.clone() {
+            count += 1;
+            if conditions.json.is_none() {
+                json_len += piece.json_len_hint() + 1;
+            }
             match piece.condition() {
                 CondRef::Eq("bucket", b) => bucket = Some(b),
                 c @ (CondRef::Eq("key", _) | CondRef::StartsWith("key", _)) => {
@@ -220,60 +312,98 @@ impl Signer {
                 _ => {}
             }
         }
-        let bucket = bucket.ok_or(Error::MissingCondition { field: "bucket" })?;
-        let key_condition = key_condition.ok_or(Error::MissingCondition { field: "key" })?;
-        let key = form_key(key_condition, options.key)?;
-
-        let (date_stamp, amz_date) = stamps(now)?;
-        let credential = format!(
-            "{}/{date_stamp}/{}/s3/aws4_request",
-            self.credentials.access_key_id(),
-            self.region
-        );
-        let token = self.credentials.session_token();
-        let mut added: Vec<(&'static str, &str)> = vec![
-            ("x-amz-algorithm", ALGORITHM),
-            ("x-amz-credential", &credential),
-            ("x-amz-date", &amz_date),
-        ];
-        if let Some(token) = token {
-            added.push(("x-amz-security-token", token));
-        }
-
-        let json = document_json(expiration, pieces, &added)?;
-        let policy_b64 = BASE64.encode(&json);
-        let signature = self.signing_key(now.date()).sign(policy_b64.as_bytes());
-
-        let mut fields: Vec<(Cow<'static, str>, String)> = Vec::with_capacity(pieces.len() + 7);
-        fields.push((Cow::Borrowed("key"), key));
-        let mut client_fields = Vec::new();
-        for piece in pieces {
-            match piece.condition() {
-                CondRef::Eq(field, value) if !matches!(field, "bucket" | "key") => {
-                    fields.push((field_name(field), value.to_owned()));
-                }
-                CondRef::StartsWith(field, prefix) if field != "key" => {
-                    client_fields.push(ClientField {
-                        name: FieldName::lenient(field),
-                        prefix: prefix.to_owned(),
-                    });
-                }
-                _ => {}
+        let Some(bucket) = bucket else {
+            return Err(Error::MissingCondition { field: "bucket" });
+        };
+        let Some(key_condition) = key_condition else {
+            return Err(Error::MissingCondition { field: "key" });
+        };
+        let key_len = match (&options.key, key_condition) {
+            (Some(key), _) => key.len(),
+            (None, CondRef::StartsWith(_, p) | CondRef::Eq(_, p)) => {
+                p.len() + rules::FILENAME_PLACEHOLDER.len()
             }
-        }
-        for (name, value) in added {
-            fields.push((Cow::Borrowed(name), value.to_owned()));
-        }
-        fields.push((Cow::Borrowed("policy"), policy_b64));
-        fields.push((Cow::Borrowed("x-amz-signature"), signature.to_string()));
-
-        Ok(SignedPost {
-            url: self.endpoint.url(bucket, &self.region),
-            fields,
-            client_fields,
+            (None, CondRef::Range(..)) => 0,
+        };
+        json_len += conditions.json.map_or(0, <[u8]>::len);
+        let amz_date = amz_date(now)?;
+        let day = self.day(now.date());
+        let head_json = day.head_json.as_deref().map_err(json_error)?;
+        let token_json = day.token_json.as_deref().map_err(json_error)?;
+        let token = self.credentials.session_token();
+        // The signer's conditions, then the frame, the expiration and the
+        // date's condition.
+        json_len += head_json.len() + token_json.len() + 128;
+        // The buffer holds the URL, the key, values that all appear in the
+        // JSON at least as long, the base64 JSON and the signature's hex.
+        let policy_len = json_len.div_ceil(3) * 4;
+        let mut post = SignedPost::with_capacity(
+            self.endpoint.url_len(bucket, &self.region) + key_len + json_len + policy_len + 64,
+            count + 7,
             expiration,
             content_length,
-        })
+        );
+
+        let start = post.mark();
+        self.endpoint.write_url(bucket, &self.region, post.buffer());
+        post.end_url(start);
+        let start = post.mark();
+        form_key(key_condition, options.key, post.buffer())?;
+        post.end_field("key", start);
+        for piece in pieces.clone() {
+            match piece {
+                Piece::Fixed {
+                    condition: CondRef::Eq(field, value),
+                    ..
+                } if !matches!(field, "bucket" | "key") => post.push_field(field, value),
+                Piece::Filled(CondRef::Eq(field, value)) if !matches!(field, "bucket" | "key") => {
+                    post.push_named_field(field, value);
+                }
+                _ => match piece.condition() {
+                    CondRef::StartsWith(field, prefix) if field != "key" => {
+                        post.push_client_field(ClientField {
+                            name: FieldName::lenient(field),
+                            prefix: prefix.to_owned(),
+                        });
+                    }
+                    _ => {}
+                },
+            }
+        }
+        post.push_field("x-amz-algorithm", ALGORITHM);
+        post.push_field("x-amz-credential", &day.credential);
+        post.push_field("x-amz-date", amz_date.as_str());
+        if let Some(token) = token {
+            post.push_field("x-amz-security-token", token);
+        }
+
+        let mut json = Vec::with_capacity(json_len);
+        json.extend_from_slice(b"{\"expiration\":");
+        if !expiration_json(expiration, &mut json) {
+            write_json(&mut json, &ExpirationText(expiration))?;
+        }
+        json.extend_from_slice(b",\"conditions\":[");
+        match conditions.json {
+            Some(rendered) => json.extend_from_slice(rendered),
+            None => template::conditions_json(pieces, &mut json)?,
+        }
+        if count > 0 {
+            json.push(b',');
+        }
+        json.extend_from_slice(head_json);
+        json.push(b',');
+        write_json(&mut json, &Exact("x-amz-date", amz_date.as_str()))?;
+        json.extend_from_slice(token_json);
+        json.extend_from_slice(b"]}");
+
+        let start = post.mark();
+        BASE64.encode_string(&json, post.buffer());
+        post.end_field("policy", start);
+        let signature = day.mac.sign(post.written(start).as_bytes());
+        let mut hex = [0u8; 64];
+        let hex = signature.write_hex(&mut hex);
+        post.push_field("x-amz-signature", hex);
+        Ok(post)
     }
 
     /// The signing key for `date` (UTC), derived once per day and cached.
@@ -290,22 +420,21 @@ impl Signer {
     /// # Ok::<(), policy_runtime::Error>(())
     /// ```
     pub fn signing_key(&self, date: Date) -> SigningKey {
+        self.day(date).key.clone()
+    }
+
+    /// The state for `date` (UTC), made once per day and cached.
+    fn day(&self, date: Date) -> Arc<Day> {
         let mut cache = self
-            .key_cache
+            .day
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         match &*cache {
-            Some((cached, key)) if *cached == date => key.clone(),
+            Some(day) if day.date == date => Arc::clone(day),
             _ => {
-                let stamp = Date::format(date, DATE_STAMP).unwrap_or_default();
-                let key = SigningKey::derive(
-                    self.credentials.secret_access_key(),
-                    &stamp,
-                    self.region.as_str(),
-                    "s3",
-                );
-                *cache = Some((date, key.clone()));
-                key
+                let day = Arc::new(Day::new(date, &self.credentials, &self.region));
+                *cache = Some(Arc::clone(&day));
+                day
             }
         }
     }
@@ -321,19 +450,23 @@ impl Signer {
     /// # Ok::<(), policy_runtime::Error>(())
     /// ```
     pub fn sign_base64_policy(&self, policy: &str, date: Date) -> Signature {
-        self.signing_key(date).sign(policy.as_bytes())
+        self.day(date).mac.sign(policy.as_bytes())
     }
 }
 
-/// The key the form sends: the one asked for (checked against the policy),
-/// the exact key, or `PREFIX${filename}`.
-fn form_key(condition: CondRef<'_>, chosen: Option<String>) -> Result<String, Error> {
+/// Writes the key the form sends to `out`: the one asked for (checked
+/// against the policy), the exact key, or `PREFIX${filename}`.
+fn form_key(condition: CondRef<'_>, chosen: Option<String>, out: &mut String) -> Result<(), Error> {
     let Some(key) = chosen else {
-        return Ok(match condition {
-            CondRef::StartsWith(_, prefix) => format!("{prefix}{}", rules::FILENAME_PLACEHOLDER),
-            CondRef::Eq(_, value) => value.to_owned(),
-            CondRef::Range(..) => String::new(),
-        });
+        match condition {
+            CondRef::StartsWith(_, prefix) => {
+                out.push_str(prefix);
+                out.push_str(rules::FILENAME_PLACEHOLDER);
+            }
+            CondRef::Eq(_, value) => out.push_str(value),
+            CondRef::Range(..) => {}
+        }
+        return Ok(());
     };
     let problem = match condition {
         CondRef::Eq(_, value) if value != key => Some(String::new()),
@@ -344,7 +477,10 @@ fn form_key(condition: CondRef<'_>, chosen: Option<String>) -> Result<String, Er
             .map(|reason| format!(" ({reason})")),
     };
     match problem {
-        None => Ok(key),
+        None => {
+            out.push_str(&key);
+            Ok(())
+        }
         Some(reason) => Err(Error::KeyOutsidePolicy {
             condition: format!("{}{reason}", condition.to_condition()?),
             key,
@@ -352,33 +488,46 @@ fn form_key(condition: CondRef<'_>, chosen: Option<String>) -> Result<String, Er
     }
 }
 
-fn field_name(name: &str) -> Cow<'static, str> {
-    match rules::FIELDS.iter().find(|s| s.name == name) {
-        Some(spec) => Cow::Borrowed(spec.name),
-        None => Cow::Owned(name.to_owned()),
+/// `YYYYMMDDTHHMMSSZ`, whose first part is the date stamp `YYYYMMDD`.
+enum AmzDate {
+    /// Years 0 to 9999, written digit by digit (the `time` formatter costs
+    /// more than the rest of the form's fields).
+    Digits([u8; 16]),
+    /// Other years, written by `time`.
+    Formatted(String),
+}
+
+impl AmzDate {
+    fn as_str(&self) -> &str {
+        match self {
+            // Only ASCII digits, `T` and `Z` are written.
+            AmzDate::Digits(bytes) => std::str::from_utf8(bytes).unwrap_or_default(),
+            AmzDate::Formatted(text) => text,
+        }
+    }
+
+    /// `YYYYMMDD`: all but `THHMMSSZ`.
+    #[cfg(test)]
+    fn date_stamp(&self) -> &str {
+        let text = self.as_str();
+        text.get(..text.len().saturating_sub(8)).unwrap_or_default()
     }
 }
 
-/// `YYYYMMDD` and `YYYYMMDDTHHMMSSZ`. Written digit by digit for years 0 to
-/// 9999 (the `time` formatter costs more than the rest of the form's
-/// fields); other years go through it.
-fn stamps(now: OffsetDateTime) -> Result<(String, String), Error> {
+fn amz_date(now: OffsetDateTime) -> Result<AmzDate, Error> {
     if !(0..=9999).contains(&now.year()) {
-        return Ok((
-            now.format(DATE_STAMP).map_err(out_of_range)?,
+        return Ok(AmzDate::Formatted(
             now.format(AMZ_DATE).map_err(out_of_range)?,
         ));
     }
-    let mut amz_date = String::with_capacity(16);
-    push_digits(&mut amz_date, now.year().unsigned_abs(), 4);
-    push_digits(&mut amz_date, u8::from(now.month()).into(), 2);
-    push_digits(&mut amz_date, now.day().into(), 2);
-    amz_date.push('T');
-    push_digits(&mut amz_date, now.hour().into(), 2);
-    push_digits(&mut amz_date, now.minute().into(), 2);
-    push_digits(&mut amz_date, now.second().into(), 2);
-    amz_date.push('Z');
-    Ok((amz_date[..8].to_owned(), amz_date))
+    let mut text = *b"00000000T000000Z";
+    put_digits(&mut text[0..4], now.year().unsigned_abs());
+    put_digits(&mut text[4..6], u8::from(now.month()).into());
+    put_digits(&mut text[6..8], now.day().into());
+    put_digits(&mut text[9..11], now.hour().into());
+    put_digits(&mut text[11..13], now.minute().into());
+    put_digits(&mut text[13..15], now.second().into());
+    Ok(AmzDate::Digits(text))
 }
 
 /// The expiration as the policy writes it, quoted:
@@ -388,33 +537,23 @@ fn expiration_json(at: OffsetDateTime, out: &mut Vec<u8>) -> bool {
     if !(0..=9999).contains(&at.year()) {
         return false;
     }
-    let mut text = String::with_capacity(26);
-    text.push('"');
-    push_digits(&mut text, at.year().unsigned_abs(), 4);
-    text.push('-');
-    push_digits(&mut text, u8::from(at.month()).into(), 2);
-    text.push('-');
-    push_digits(&mut text, at.day().into(), 2);
-    text.push('T');
-    push_digits(&mut text, at.hour().into(), 2);
-    text.push(':');
-    push_digits(&mut text, at.minute().into(), 2);
-    text.push(':');
-    push_digits(&mut text, at.second().into(), 2);
-    text.push('.');
-    push_digits(&mut text, at.millisecond().into(), 3);
-    text.push_str("Z\"");
-    out.extend_from_slice(text.as_bytes());
+    let mut text = *b"\"0000-00-00T00:00:00.000Z\"";
+    put_digits(&mut text[1..5], at.year().unsigned_abs());
+    put_digits(&mut text[6..8], u8::from(at.month()).into());
+    put_digits(&mut text[9..11], at.day().into());
+    put_digits(&mut text[12..14], at.hour().into());
+    put_digits(&mut text[15..17], at.minute().into());
+    put_digits(&mut text[18..20], at.second().into());
+    put_digits(&mut text[21..24], at.millisecond().into());
+    out.extend_from_slice(&text);
     true
 }
 
-/// `value` in decimal, zero-padded to `width` digits (`value` has at most
-/// `width` digits).
-fn push_digits(out: &mut String, value: u32, width: u32) {
-    let mut div = 10u32.pow(width.saturating_sub(1));
-    while div > 0 {
-        out.push(char::from(b'0' + (value / div % 10) as u8));
-        div /= 10;
+/// The last `out.len()` decimal digits of `value`, zero-padded.
+fn put_digits(out: &mut [u8], mut value: u32) {
+    for digit in out.iter_mut().rev() {
+        *digit = b'0' + (value % 10) as u8;
+        value /= 10;
     }
 }
 
@@ -424,55 +563,23 @@ fn out_of_range(e: time::error::Format) -> Error {
     }
 }
 
-/// The document as signed: the policy's conditions, then the signer's. The
-/// frame is fixed ASCII; every value in it is written by `serde_json`, and
-/// fixed pieces were written by `serde_json` when the macro ran.
-fn document_json(
-    expiration: OffsetDateTime,
-    pieces: &[Piece<'_>],
-    added: &[(&'static str, &str)],
-) -> Result<Vec<u8>, Error> {
-    let mut json = Vec::with_capacity(256 + 64 * pieces.len());
-    let write = |json: &mut Vec<u8>, value: &dyn erased::Json| {
-        value.write(json).map_err(|e| Error::InvalidPolicyJson {
-            reason: e.to_string(),
-        })
-    };
-    json.extend_from_slice(b"{\"expiration\":");
-    if !expiration_json(expiration, &mut json) {
-        write(&mut json, &ExpirationText(expiration))?;
-    }
-    json.extend_from_slice(b",\"conditions\":[");
-    for (i, piece) in pieces.iter().enumerate() {
-        if i > 0 {
-            json.push(b',');
-        }
-        match piece {
-            Piece::Fixed { json: fixed, .. } => json.extend_from_slice(fixed.as_bytes()),
-            Piece::Filled(condition) => write(&mut json, condition)?,
-        }
-    }
-    for (i, &(name, value)) in added.iter().enumerate() {
-        if i > 0 || !pieces.is_empty() {
-            json.push(b',');
-        }
-        write(&mut json, &Exact(name, value))?;
-    }
-    json.extend_from_slice(b"]}");
-    Ok(json)
+/// Writes `value` with `serde_json`.
+fn write_json(json: &mut Vec<u8>, value: &impl serde::Serialize) -> Result<(), Error> {
+    serde_json::to_writer(json, value).map_err(json_error)
 }
 
-mod erased {
-    /// A value `serde_json` can write, behind `dyn`.
-    pub(super) trait Json {
-        fn write(&self, out: &mut Vec<u8>) -> serde_json::Result<()>;
+/// A `serde_json` failure, which writing into a `Vec` never has.
+fn json_error(reason: impl fmt::Display) -> Error {
+    Error::InvalidPolicyJson {
+        reason: reason.to_string(),
     }
+}
 
-    impl<T: serde::Serialize> Json for T {
-        fn write(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
-            serde_json::to_writer(out, self)
-        }
-    }
+/// A policy's conditions as the signer reads them: pieces, and their JSON
+/// when it was written beforehand.
+struct Conditions<'j, I> {
+    pieces: I,
+    json: Option<&'j [u8]>,
 }
 
 impl fmt::Debug for Signer {
@@ -491,7 +598,7 @@ impl Clone for Signer {
             credentials: self.credentials.clone(),
             region: self.region.clone(),
             endpoint: self.endpoint.clone(),
-            key_cache: Mutex::new(None),
+            day: Mutex::new(None),
         }
     }
 }
@@ -510,7 +617,8 @@ mod tests {
             datetime!(0987-06-05 4:03:02.001 UTC),
             datetime!(9999-12-31 23:59:59.5 UTC),
         ] {
-            let (date, amz) = stamps(at).unwrap();
+            let amz = amz_date(at).unwrap();
+            let (date, amz) = (amz.date_stamp(), amz.as_str());
             assert_eq!(date, at.format(DATE_STAMP).unwrap());
             assert_eq!(amz, at.format(AMZ_DATE).unwrap());
             let mut fast = Vec::new();

@@ -69,6 +69,27 @@ impl SigningKey {
     }
 }
 
+/// A signing key with HMAC's key schedule done (the inner and outer padded
+/// keys already hashed, RFC 2104 section 4), so signing hashes only the
+/// string to sign. The hash states are wiped on drop; never printed.
+#[derive(Clone)]
+pub(crate) struct KeyedMac(HmacSha256);
+
+impl KeyedMac {
+    /// HMAC-SHA256 keyed with `key`.
+    pub(crate) fn new(key: &SigningKey) -> KeyedMac {
+        // HMAC takes keys of any length.
+        KeyedMac(HmacSha256::new_from_slice(&*key.0).unwrap_or_else(|_| unreachable!()))
+    }
+
+    /// The same signature as [`SigningKey::sign`].
+    pub(crate) fn sign(&self, string_to_sign: &[u8]) -> Signature {
+        let mut mac = self.0.clone();
+        mac.update(string_to_sign);
+        Signature(mac.finalize().into_bytes().into())
+    }
+}
+
 impl fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("SigningKey(<redacted>)")
@@ -104,11 +125,17 @@ impl Signature {
     }
 }
 
+impl Signature {
+    /// The lowercase hex S3 expects, written into `buf`.
+    pub(crate) fn write_hex<'b>(&self, buf: &'b mut [u8; 64]) -> &'b str {
+        // 64 is exactly twice 32, and hex digits are ASCII.
+        let _ = hex::encode_to_slice(self.0, buf);
+        std::str::from_utf8(buf).unwrap_or_default()
+    }
+}
+
 impl fmt::Display for Signature {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut buf = [0u8; 64];
-        // 64 is exactly twice 32.
-        let _ = hex::encode_to_slice(self.0, &mut buf);
-        f.write_str(std::str::from_utf8(&buf).unwrap_or_default())
+        f.write_str(self.write_hex(&mut [0u8; 64]))
     }
 }

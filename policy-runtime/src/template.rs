@@ -91,12 +91,50 @@ impl<'a> Piece<'a> {
             Piece::Filled(c) => c,
         }
     }
+
+    /// The length of its JSON: exact for a fixed piece, a guess for a filled
+    /// one (exact unless a value needs escaping).
+    pub(crate) fn json_len_hint(&self) -> usize {
+        match *self {
+            Piece::Fixed { json, .. } => json.len(),
+            // {"field":"value"}
+            Piece::Filled(CondRef::Eq(field, value)) => field.len() + value.len() + 7,
+            // ["starts-with","$field","prefix"]
+            Piece::Filled(CondRef::StartsWith(field, prefix)) => field.len() + prefix.len() + 24,
+            // ["content-length-range",min,max]
+            Piece::Filled(CondRef::Range(..)) => 64,
+        }
+    }
 }
 
 impl<'a> From<&'a Condition> for Piece<'a> {
     fn from(condition: &'a Condition) -> Piece<'a> {
         Piece::Filled(condition.as_ref())
     }
+}
+
+/// Writes the pieces' JSON, comma-separated: fixed pieces as the macro
+/// rendered them, filled ones with `serde_json`.
+pub(crate) fn conditions_json<'p>(
+    pieces: impl Iterator<Item = Piece<'p>>,
+    out: &mut Vec<u8>,
+) -> Result<(), Error> {
+    for (i, piece) in pieces.enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        match piece {
+            Piece::Fixed { json, .. } => out.extend_from_slice(json.as_bytes()),
+            Piece::Filled(condition) => {
+                serde_json::to_writer(&mut *out, &condition).map_err(|e| {
+                    Error::InvalidPolicyJson {
+                        reason: e.to_string(),
+                    }
+                })?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Checks a condition filled per upload against S3's rules, as
