@@ -359,4 +359,8 @@ pub fn policy_failures(
 }
 
 #[cfg(test)]
+mod differential;
+#[cfg(test)]
+mod reference;
+#[cfg(test)]
 mod tests;
