@@ -1,5 +1,6 @@
 //! The policy document: S3's JSON, produced by a serializer and parsed back.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use base64::Engine as _;
@@ -48,12 +49,8 @@ impl PolicyDocument {
     /// milliseconds, S3's precision) and conditions, unchecked: see
     /// [`PolicyDocument::problems`].
     pub fn new(expiration: OffsetDateTime, conditions: Vec<Condition>) -> PolicyDocument {
-        let utc = expiration.to_offset(time::UtcOffset::UTC);
-        let expiration = utc
-            .replace_nanosecond(utc.nanosecond() / 1_000_000 * 1_000_000)
-            .unwrap_or(utc);
         PolicyDocument {
-            expiration,
+            expiration: to_milliseconds(expiration),
             conditions,
         }
     }
@@ -107,11 +104,7 @@ impl PolicyDocument {
     /// values or a known array form); S3's field rules are reported
     /// separately by [`PolicyDocument::problems`].
     pub fn from_json(json: &str) -> Result<PolicyDocument, Error> {
-        let mut de = serde_json::Deserializer::from_str(json);
-        let doc = PolicyDocument::deserialize(&mut de).and_then(|d| de.end().map(|()| d));
-        doc.map_err(|e| Error::InvalidPolicyJson {
-            reason: e.to_string(),
-        })
+        RawDocument::parse(json).map(RawDocument::into_document)
     }
 
     /// Decodes the `policy` form field (standard base64 of the JSON) and
@@ -122,15 +115,101 @@ impl PolicyDocument {
     /// assert!(PolicyDocument::from_base64("not base64!").is_err());
     /// ```
     pub fn from_base64(policy: &str) -> Result<PolicyDocument, Error> {
-        let bytes = BASE64
-            .decode(policy.trim_end_matches(['\r', '\n']))
-            .map_err(|e| Error::InvalidBase64 {
-                reason: e.to_string(),
-            })?;
-        let json = std::str::from_utf8(&bytes).map_err(|e| Error::InvalidPolicyJson {
-            reason: format!("not UTF-8: {e}"),
-        })?;
-        Self::from_json(json)
+        let bytes = decode_base64(policy)?;
+        Self::from_json(json_text(&bytes)?)
+    }
+}
+
+/// The instant in UTC, rounded down to whole milliseconds (S3's precision).
+fn to_milliseconds(at: OffsetDateTime) -> OffsetDateTime {
+    let utc = at.to_offset(time::UtcOffset::UTC);
+    utc.replace_nanosecond(utc.nanosecond() / 1_000_000 * 1_000_000)
+        .unwrap_or(utc)
+}
+
+/// The bytes of a `policy` form field: standard base64, line breaks at the
+/// end allowed.
+pub(crate) fn decode_base64(policy: &str) -> Result<Vec<u8>, Error> {
+    BASE64
+        .decode(policy.trim_end_matches(['\r', '\n']))
+        .map_err(|e| Error::InvalidBase64 {
+            reason: e.to_string(),
+        })
+}
+
+/// The decoded `policy` field as JSON text: it must be UTF-8.
+pub(crate) fn json_text(bytes: &[u8]) -> Result<&str, Error> {
+    std::str::from_utf8(bytes).map_err(|e| Error::InvalidPolicyJson {
+        reason: format!("not UTF-8: {e}"),
+    })
+}
+
+/// A policy document as parsed, before its names are made canonical: the
+/// strings borrow from the JSON text unless they hold escapes. What
+/// [`PolicyDocument::from_json`] accepts and refuses, with the same errors.
+pub(crate) struct RawDocument<'a> {
+    /// The expiration, in UTC, rounded down to milliseconds.
+    pub(crate) expiration: OffsetDateTime,
+    /// Every condition, in document order.
+    pub(crate) conditions: Vec<RawCondition<'a>>,
+}
+
+/// A condition as written: the field name without its `$`, in the
+/// spelling of the document.
+#[derive(Debug)]
+pub(crate) enum RawCondition<'a> {
+    /// `{"field": "value"}` or `["eq", "$field", "value"]`.
+    Eq {
+        field: Cow<'a, str>,
+        value: Cow<'a, str>,
+    },
+    /// `["starts-with", "$field", "prefix"]`.
+    StartsWith {
+        field: Cow<'a, str>,
+        prefix: Cow<'a, str>,
+    },
+    /// `["content-length-range", min, max]`.
+    ContentLengthRange { min: u64, max: u64 },
+}
+
+impl<'a> RawDocument<'a> {
+    /// Parses S3's policy JSON; see [`PolicyDocument::from_json`].
+    pub(crate) fn parse(json: &'a str) -> Result<RawDocument<'a>, Error> {
+        let mut de = serde_json::Deserializer::from_str(json);
+        let doc = de
+            .deserialize_map(DocumentVisitor)
+            .and_then(|d| de.end().map(|()| d));
+        doc.map_err(|e| Error::InvalidPolicyJson {
+            reason: e.to_string(),
+        })
+    }
+
+    fn into_document(self) -> PolicyDocument {
+        PolicyDocument {
+            expiration: self.expiration,
+            conditions: self
+                .conditions
+                .into_iter()
+                .map(RawCondition::into_condition)
+                .collect(),
+        }
+    }
+}
+
+impl RawCondition<'_> {
+    /// The condition with its field name made canonical.
+    pub(crate) fn into_condition(self) -> Condition {
+        match self {
+            RawCondition::Eq { field, value } => {
+                Condition::eq(FieldName::lenient(&field), value.into_owned())
+            }
+            RawCondition::StartsWith { field, prefix } => {
+                Condition::starts_with(FieldName::lenient(&field), prefix.into_owned())
+            }
+            RawCondition::ContentLengthRange { min, max } => {
+                Condition::ContentLengthRange { min, max }
+            }
+        }
     }
 }
 
@@ -192,25 +271,26 @@ impl Serialize for Condition {
 impl<'de> Deserialize<'de> for PolicyDocument {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_map(DocumentVisitor)
+            .map(RawDocument::into_document)
     }
 }
 
 struct DocumentVisitor;
 
 impl<'de> Visitor<'de> for DocumentVisitor {
-    type Value = PolicyDocument;
+    type Value = RawDocument<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a policy object with `expiration` and `conditions`")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<PolicyDocument, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawDocument<'de>, A::Error> {
         let mut expiration = None;
         let mut conditions = None;
-        while let Some(key) = map.next_key::<String>()? {
-            match key.as_str() {
+        while let Some(Str(key)) = map.next_key::<Str<'de>>()? {
+            match &*key {
                 "expiration" if expiration.is_none() => {
-                    let text: String = map.next_value()?;
+                    let Str(text) = map.next_value()?;
                     let at = OffsetDateTime::parse(&text, &Rfc3339).map_err(|_| {
                         de::Error::custom(format_args!(
                             "`expiration` must be an ISO 8601 UTC time such as \
@@ -234,7 +314,10 @@ impl<'de> Visitor<'de> for DocumentVisitor {
         }
         let expiration = expiration.ok_or_else(|| de::Error::missing_field("expiration"))?;
         let conditions = conditions.ok_or_else(|| de::Error::missing_field("conditions"))?;
-        Ok(PolicyDocument::new(expiration, conditions))
+        Ok(RawDocument {
+            expiration: to_milliseconds(expiration),
+            conditions,
+        })
     }
 }
 
@@ -243,36 +326,37 @@ impl<'de> Visitor<'de> for DocumentVisitor {
 struct ConditionsSeed;
 
 impl<'de> DeserializeSeed<'de> for ConditionsSeed {
-    type Value = Vec<Condition>;
+    type Value = Vec<RawCondition<'de>>;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_seq(self)
     }
 }
 
 impl<'de> Visitor<'de> for ConditionsSeed {
-    type Value = Vec<Condition>;
+    type Value = Vec<RawCondition<'de>>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an array of conditions")
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut out = Vec::new();
+        // A signed policy has about ten conditions; the rest grows as needed.
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).clamp(8, 64));
         while seq.next_element_seed(ConditionSeed(&mut out))?.is_some() {}
         Ok(out)
     }
 }
 
-struct ConditionSeed<'a>(&'a mut Vec<Condition>);
+struct ConditionSeed<'a, 'de>(&'a mut Vec<RawCondition<'de>>);
 
-impl<'de> DeserializeSeed<'de> for ConditionSeed<'_> {
+impl<'de> DeserializeSeed<'de> for ConditionSeed<'_, 'de> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl<'de> Visitor<'de> for ConditionSeed<'_> {
+impl<'de> Visitor<'de> for ConditionSeed<'_, 'de> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -284,10 +368,9 @@ impl<'de> Visitor<'de> for ConditionSeed<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let before = self.0.len();
-        while let Some(name) = map.next_key::<String>()? {
-            let value: Text = map.next_value()?;
-            self.0
-                .push(Condition::eq(FieldName::lenient(&name), value.0));
+        while let Some(Str(field)) = map.next_key::<Str<'de>>()? {
+            let Text(value) = map.next_value()?;
+            self.0.push(RawCondition::Eq { field, value });
         }
         if self.0.len() == before {
             return Err(de::Error::custom("empty condition object `{}`"));
@@ -296,31 +379,36 @@ impl<'de> Visitor<'de> for ConditionSeed<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let op: String = seq
+        let Str(op) = seq
             .next_element()?
             .ok_or_else(|| de::Error::custom("empty condition array `[]`"))?;
-        let condition = match op.to_ascii_lowercase().as_str() {
-            "content-length-range" => {
-                let min = seq.next_element::<Size>()?.ok_or_else(|| short(&op))?.0;
-                let max = seq.next_element::<Size>()?.ok_or_else(|| short(&op))?.0;
-                Condition::ContentLengthRange { min, max }
-            }
-            kind @ ("eq" | "starts-with") => {
-                let name: String = seq.next_element()?.ok_or_else(|| short(&op))?;
-                let Some(field) = name.strip_prefix('$') else {
-                    return Err(de::Error::custom(format_args!(
-                        "the field of `{op}` is written with a `$`: \"${name}\""
-                    )));
-                };
-                let field = FieldName::lenient(field);
-                let value = seq.next_element::<Text>()?.ok_or_else(|| short(&op))?.0;
-                if kind == "eq" {
-                    Condition::eq(field, value)
-                } else {
-                    Condition::starts_with(field, value)
+        let op = &*op;
+        let condition = if op.eq_ignore_ascii_case("content-length-range") {
+            let min = seq.next_element::<Size>()?.ok_or_else(|| short(op))?.0;
+            let max = seq.next_element::<Size>()?.ok_or_else(|| short(op))?.0;
+            RawCondition::ContentLengthRange { min, max }
+        } else if op.eq_ignore_ascii_case("eq") || op.eq_ignore_ascii_case("starts-with") {
+            let Str(name) = seq.next_element()?.ok_or_else(|| short(op))?;
+            let field = match &name {
+                Cow::Borrowed(name) => name.strip_prefix('$').map(Cow::Borrowed),
+                Cow::Owned(name) => name.strip_prefix('$').map(|f| Cow::Owned(f.to_owned())),
+            };
+            let Some(field) = field else {
+                return Err(de::Error::custom(format_args!(
+                    "the field of `{op}` is written with a `$`: \"${name}\""
+                )));
+            };
+            let Text(value) = seq.next_element()?.ok_or_else(|| short(op))?;
+            if op.eq_ignore_ascii_case("eq") {
+                RawCondition::Eq { field, value }
+            } else {
+                RawCondition::StartsWith {
+                    field,
+                    prefix: value,
                 }
             }
-            _ => return Err(unknown_op(&op)),
+        } else {
+            return Err(unknown_op(op));
         };
         if seq.next_element::<IgnoredAny>()?.is_some() {
             return Err(de::Error::custom(format_args!(
@@ -342,25 +430,44 @@ fn short<E: de::Error>(op: &str) -> E {
     E::custom(format_args!("`{op}` takes exactly two arguments"))
 }
 
-/// A condition value: a JSON string, nothing else.
-struct Text(String);
+/// A JSON string, borrowed from the text when it has no escapes.
+struct Str<'de>(Cow<'de, str>);
 
-impl<'de> Deserialize<'de> for Text {
+impl<'de> Deserialize<'de> for Str<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = Text;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string value (S3 compares strings; write numbers as \"201\")")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Text, E> {
-                Ok(Text(v.to_owned()))
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Text, E> {
-                Ok(Text(v))
-            }
-        }
-        d.deserialize_string(V)
+        d.deserialize_string(StrVisitor("a string")).map(Str)
+    }
+}
+
+/// A condition value: a JSON string, nothing else.
+struct Text<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Text<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_string(StrVisitor(
+            "a string value (S3 compares strings; write numbers as \"201\")",
+        ))
+        .map(Text)
+    }
+}
+
+/// Takes a string, borrowed if the deserializer can lend it; expects what
+/// it says.
+struct StrVisitor(&'static str);
+
+impl<'de> Visitor<'de> for StrVisitor {
+    type Value = Cow<'de, str>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(v))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v.to_owned()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v))
     }
 }
 
