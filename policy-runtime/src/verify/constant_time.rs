@@ -33,12 +33,24 @@ fn word(bytes: &[u8]) -> u64 {
 }
 
 /// Whether `submitted` (`x-amz-signature`) is `signature` in lowercase hex,
-/// as [`Signature::matches_hex`] decides, compared in constant time.
+/// as [`Signature::matches_hex`] decides (lowercase hex is the one spelling
+/// of the 32 bytes it accepts), compared in constant time.
 pub(crate) fn signature_matches(signature: &Signature, submitted: &str) -> bool {
-    let mut bytes = [0u8; 32];
-    let lowercase = !submitted.bytes().any(|b| b.is_ascii_uppercase());
-    let decoded = hex::decode_to_slice(submitted, &mut bytes).is_ok();
-    bytes_eq(signature.as_bytes(), &bytes) & decoded & lowercase
+    let mut ours = [0u8; 64];
+    for (pair, byte) in ours.chunks_exact_mut(2).zip(signature.as_bytes()) {
+        for (digit, nibble) in pair.iter_mut().zip([byte >> 4, byte & 0xf]) {
+            *digit = hex_digit(nibble);
+        }
+    }
+    bytes_eq(&ours, submitted.as_bytes())
+}
+
+/// The lowercase hex digit of a nibble, without a branch or a table
+/// lookup on its value.
+fn hex_digit(nibble: u8) -> u8 {
+    // 9 - nibble wraps (top bit set) exactly when nibble > 9.
+    let letter = (9u8.wrapping_sub(nibble) >> 7) & 1;
+    nibble + b'0' + letter * (b'a' - b'0' - 10)
 }
 
 #[cfg(test)]
@@ -89,5 +101,7 @@ mod tests {
             );
         }
         assert!(signature_matches(&sig, &hex));
+        let digits: Vec<u8> = (0..16).map(hex_digit).collect();
+        assert_eq!(digits, b"0123456789abcdef");
     }
 }

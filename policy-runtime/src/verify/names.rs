@@ -28,11 +28,30 @@ fn by_length() -> Option<&'static [u64; MAX_LEN]> {
         .as_ref()
 }
 
+/// A name looked up in the rule table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Resolved<'a> {
+    /// What [`rules::lookup`] says.
+    pub(crate) kind: Option<FieldKind<'a>>,
+    /// For a known field, its position in [`FIELDS`] (below 64), when the
+    /// length table covers the table.
+    pub(crate) known: Option<usize>,
+}
+
 /// [`rules::lookup`], with the known names found through their length:
 /// the same answer for every name.
 pub(crate) fn lookup(name: &str) -> Option<FieldKind<'_>> {
+    resolve(name).kind
+}
+
+/// Looks `name` up as [`rules::lookup`] does, and says where a known
+/// field is in [`FIELDS`].
+pub(crate) fn resolve(name: &str) -> Resolved<'_> {
     let Some(table) = by_length() else {
-        return rules::lookup(name);
+        return Resolved {
+            kind: rules::lookup(name),
+            known: None,
+        };
     };
     let mut candidates = table.get(name.len()).copied().unwrap_or(0);
     while candidates != 0 {
@@ -40,17 +59,21 @@ pub(crate) fn lookup(name: &str) -> Option<FieldKind<'_>> {
         candidates &= candidates - 1;
         if let Some(spec) = FIELDS.get(i) {
             if spec.name.eq_ignore_ascii_case(name) {
-                return Some(FieldKind::Known(spec));
+                return Resolved {
+                    kind: Some(FieldKind::Known(spec)),
+                    known: Some(i),
+                };
             }
         }
     }
-    if let Some(rest) = rules::strip_prefix_ignore_case(name, META_PREFIX) {
-        return Some(FieldKind::Meta(rest));
-    }
-    if rules::strip_prefix_ignore_case(name, IGNORE_PREFIX).is_some() {
-        return Some(FieldKind::Ignored);
-    }
-    None
+    let kind = if let Some(rest) = rules::strip_prefix_ignore_case(name, META_PREFIX) {
+        Some(FieldKind::Meta(rest))
+    } else if rules::strip_prefix_ignore_case(name, IGNORE_PREFIX).is_some() {
+        Some(FieldKind::Ignored)
+    } else {
+        None
+    };
+    Resolved { kind, known: None }
 }
 
 /// A name that hashes and compares as S3 compares field names: ASCII
@@ -111,6 +134,14 @@ mod tests {
         }
         for name in &names {
             assert_eq!(lookup(name), rules::lookup(name), "{name:?}");
+            let resolved = resolve(name);
+            match resolved.kind {
+                Some(FieldKind::Known(spec)) => {
+                    let i = resolved.known.unwrap();
+                    assert!(std::ptr::eq(&FIELDS[i], spec), "{name:?}");
+                }
+                _ => assert_eq!(resolved.known, None, "{name:?}"),
+            }
         }
     }
 

@@ -25,18 +25,25 @@ pub(crate) struct Field<'a> {
     pub(crate) sent_name: &'a str,
     /// What the name refers to in the rule table.
     pub(crate) kind: Option<FieldKind<'a>>,
+    /// For a known field, its position in the rule table.
+    known: Option<usize>,
     /// The value as sent.
     pub(crate) raw: &'a str,
     /// The value with `${filename}` replaced.
     pub(crate) value: Cow<'a, str>,
 }
 
+/// No field: a slot of [`Prepared::known`] that is empty.
+const ABSENT: usize = usize::MAX;
+
 /// The fields S3 reads, ready to be checked. Names are unique (ignoring
 /// case).
 pub(crate) struct Prepared<'a> {
     pub(crate) bucket: &'a str,
     pub(crate) fields: Vec<Field<'a>>,
-    /// The position of each name, for forms with more than [`SCAN_MAX`]
+    /// Where each known field is, by its position in the rule table.
+    known: [usize; 64],
+    /// Where each other name is, for forms with more than [`SCAN_MAX`]
     /// fields.
     index: Option<HashMap<Caseless<'a>, usize>>,
     pub(crate) size: u64,
@@ -45,23 +52,27 @@ pub(crate) struct Prepared<'a> {
 impl<'a> Prepared<'a> {
     /// The position of the field with this name (any case).
     pub(crate) fn position(&self, name: &str) -> Option<usize> {
+        self.position_of(name, names::resolve(name).known)
+    }
+
+    /// The position of the field with this name, `known` its position in
+    /// the rule table if it has one.
+    pub(crate) fn position_of(&self, name: &str, known: Option<usize>) -> Option<usize> {
+        if let Some(i) = known {
+            return self.known.get(i).copied().filter(|&p| p != ABSENT);
+        }
         match &self.index {
             Some(index) => index.get(&Caseless(name)).copied(),
             None => self
                 .fields
                 .iter()
-                .position(|f| f.sent_name.eq_ignore_ascii_case(name)),
+                .position(|f| f.known.is_none() && f.sent_name.eq_ignore_ascii_case(name)),
         }
-    }
-
-    /// The field with this name (any case).
-    pub(crate) fn get(&self, name: &str) -> Option<&Field<'a>> {
-        self.fields.get(self.position(name)?)
     }
 
     /// The value of a field by name (any case), as sent.
     pub(crate) fn raw(&self, name: &str) -> Option<&'a str> {
-        self.get(name).map(|f| f.raw)
+        self.fields.get(self.position(name)?).map(|f| f.raw)
     }
 }
 
@@ -86,14 +97,18 @@ pub(crate) fn prepare(form: &Submission) -> Result<Prepared<'_>, Rejection> {
     let filename = file.base_name();
     let count = form.fields().len();
     let mut fields: Vec<Field<'_>> = Vec::with_capacity(count);
+    let mut known = [ABSENT; 64];
     let mut index = (count > SCAN_MAX).then(|| HashMap::with_capacity(count));
     let mut expanded: u64 = 0;
     for (sent_name, raw) in form.fields() {
-        let duplicate = match &mut index {
-            Some(index) => index.insert(Caseless(sent_name), fields.len()).is_some(),
-            None => fields
+        let resolved = names::resolve(sent_name);
+        let here = fields.len();
+        let duplicate = match (resolved.known.and_then(|i| known.get_mut(i)), &mut index) {
+            (Some(slot), _) => std::mem::replace(slot, here) != ABSENT,
+            (None, Some(index)) => index.insert(Caseless(sent_name), here).is_some(),
+            (None, None) => fields
                 .iter()
-                .any(|f| f.sent_name.eq_ignore_ascii_case(sent_name)),
+                .any(|f| f.known.is_none() && f.sent_name.eq_ignore_ascii_case(sent_name)),
         };
         if duplicate {
             return Err(Rejection::DuplicateField {
@@ -127,7 +142,8 @@ pub(crate) fn prepare(form: &Submission) -> Result<Prepared<'_>, Rejection> {
         };
         fields.push(Field {
             sent_name,
-            kind: names::lookup(sent_name),
+            kind: resolved.kind,
+            known: resolved.known,
             raw,
             value,
         });
@@ -135,6 +151,7 @@ pub(crate) fn prepare(form: &Submission) -> Result<Prepared<'_>, Rejection> {
     let prepared = Prepared {
         bucket: form.bucket(),
         fields,
+        known,
         index,
         size: file.size,
     };

@@ -155,13 +155,16 @@ pub(crate) fn check_date(
 }
 
 fn parse_date_stamp(s: &str) -> Option<Date> {
-    if s.len() != 8 || !s.bytes().all(|c| c.is_ascii_digit()) {
+    let digits: &[u8; 8] = s.as_bytes().try_into().ok()?;
+    if !digits.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let year: i32 = s[..4].parse().ok()?;
-    let month: u8 = s[4..6].parse().ok()?;
-    let day: u8 = s[6..8].parse().ok()?;
-    Date::from_calendar_date(year, Month::try_from(month).ok()?, day).ok()
+    let number = |part: &[u8]| part.iter().fold(0u16, |n, d| n * 10 + u16::from(d - b'0'));
+    let (year, rest) = digits.split_at(4);
+    let (month, day) = rest.split_at(2);
+    let month = u8::try_from(number(month)).ok()?;
+    let day = u8::try_from(number(day)).ok()?;
+    Date::from_calendar_date(i32::from(number(year)), Month::try_from(month).ok()?, day).ok()
 }
 
 #[cfg(test)]
