@@ -150,7 +150,7 @@ pub(crate) fn failures<C: Checked>(
         }
     }
     for (field, covered) in form.fields.iter().zip(covered.iter()) {
-        if !covered && !exempt(field.sent_name, field.kind) {
+        if !covered && !names::exempt(field.sent_name, field.kind) {
             push!(Rejection::ExtraField {
                 field: field.sent_name.into(),
                 value: field.raw.into(),
@@ -173,14 +173,6 @@ fn exact_only(field: &str) -> Option<&'static str> {
         }
         _ => None,
     }
-}
-
-/// Fields no condition needs to cover.
-fn exempt(name: &str, kind: Option<FieldKind<'_>>) -> bool {
-    ["x-amz-signature", "file", "policy"]
-        .iter()
-        .any(|n| n.eq_ignore_ascii_case(name))
-        || matches!(kind, Some(FieldKind::Ignored))
 }
 
 /// Checks one condition on `field`, the form's `value` for it.

@@ -11,13 +11,23 @@ use crate::rules::{self, FieldKind, FIELDS, IGNORE_PREFIX, META_PREFIX};
 const MAX_LEN: usize = 64;
 
 /// For each name length, the bit set of [`FIELDS`] entries of that length;
-/// `None` when the table cannot hold [`FIELDS`].
+/// `None` when the table cannot hold [`FIELDS`], or two of its names differ
+/// only in case (so an exact match might not be the first match).
 fn by_length() -> Option<&'static [u64; MAX_LEN]> {
     static TABLE: OnceLock<Option<[u64; MAX_LEN]>> = OnceLock::new();
     TABLE
         .get_or_init(|| {
             if FIELDS.len() > 64 {
                 return None;
+            }
+            for (i, a) in FIELDS.iter().enumerate() {
+                if FIELDS
+                    .get(..i)?
+                    .iter()
+                    .any(|b| a.name.eq_ignore_ascii_case(b.name))
+                {
+                    return None;
+                }
             }
             let mut table = [0u64; MAX_LEN];
             for (i, spec) in FIELDS.iter().enumerate() {
@@ -58,7 +68,7 @@ pub(crate) fn resolve(name: &str) -> Resolved<'_> {
         let i = candidates.trailing_zeros() as usize;
         candidates &= candidates - 1;
         if let Some(spec) = FIELDS.get(i) {
-            if spec.name.eq_ignore_ascii_case(name) {
+            if same_name(spec.name, name) {
                 return Resolved {
                     kind: Some(FieldKind::Known(spec)),
                     known: Some(i),
@@ -76,6 +86,74 @@ pub(crate) fn resolve(name: &str) -> Resolved<'_> {
     Resolved { kind, known: None }
 }
 
+/// `a.eq_ignore_ascii_case(b)`, eight bytes at a time.
+#[inline]
+pub(crate) fn same_name(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let (mut a_words, mut b_words) = (a.chunks_exact(8), b.chunks_exact(8));
+    for (x, y) in a_words.by_ref().zip(b_words.by_ref()) {
+        let x = u64::from_le_bytes(x.try_into().unwrap_or_default());
+        let y = u64::from_le_bytes(y.try_into().unwrap_or_default());
+        if x != y && lower(x) != lower(y) {
+            return false;
+        }
+    }
+    a_words
+        .remainder()
+        .iter()
+        .zip(b_words.remainder())
+        .all(|(x, y)| x.eq_ignore_ascii_case(y))
+}
+
+/// Each byte of `w` ASCII-lowercased, as `u8::to_ascii_lowercase` does.
+#[inline]
+fn lower(w: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let ascii = !w & HIGH;
+    let low = w & !HIGH;
+    // Per byte, without carries (a 7-bit value plus at most 0x3f): the top
+    // bit says `>= 'A'`, then `> 'Z'`.
+    let from_a = low + ONES * u64::from(0x80 - b'A');
+    let past_z = low + ONES * u64::from(0x80 - b'Z' - 1);
+    let upper = ascii & from_a & !past_z;
+    w | (upper >> 2)
+}
+
+/// Whether S3 needs no condition for a field: `policy`, `x-amz-signature`,
+/// `file` and `x-ignore-*`.
+pub(crate) fn exempt(name: &str, kind: Option<FieldKind<'_>>) -> bool {
+    match kind {
+        Some(FieldKind::Known(spec)) => is_unsigned(spec.name),
+        Some(FieldKind::Ignored) => true,
+        Some(FieldKind::Meta(_)) => false,
+        None => ["x-amz-signature", "file", "policy"]
+            .iter()
+            .any(|n| n.eq_ignore_ascii_case(name)),
+    }
+}
+
+/// `policy`, `x-amz-signature` or `file`: the fields the policy cannot
+/// cover (canonical spelling).
+fn is_unsigned(canonical: &str) -> bool {
+    matches!(canonical, "x-amz-signature" | "file" | "policy")
+}
+
+/// Whether a field's value is taken verbatim, `${filename}` and all:
+/// `policy` and `x-amz-signature`.
+pub(crate) fn is_verbatim(name: &str, kind: Option<FieldKind<'_>>) -> bool {
+    match kind {
+        Some(FieldKind::Known(spec)) => matches!(spec.name, "policy" | "x-amz-signature"),
+        Some(_) => false,
+        None => ["policy", "x-amz-signature"]
+            .iter()
+            .any(|n| n.eq_ignore_ascii_case(name)),
+    }
+}
+
 /// A name that hashes and compares as S3 compares field names: ASCII
 /// case-insensitively.
 #[derive(Clone, Copy, Debug)]
@@ -83,7 +161,7 @@ pub(crate) struct Caseless<'a>(pub(crate) &'a str);
 
 impl PartialEq for Caseless<'_> {
     fn eq(&self, other: &Self) -> bool {
-        self.0.eq_ignore_ascii_case(other.0)
+        same_name(self.0, other.0)
     }
 }
 
@@ -142,6 +220,78 @@ mod tests {
                 }
                 _ => assert_eq!(resolved.known, None, "{name:?}"),
             }
+        }
+    }
+
+    #[test]
+    fn same_name_is_eq_ignore_ascii_case() {
+        for a in 0..=255u8 {
+            for b in 0..=255u8 {
+                assert_eq!(
+                    lower(u64::from(a)) == lower(u64::from(b)),
+                    a.eq_ignore_ascii_case(&b),
+                    "{a} {b}"
+                );
+            }
+            let w = u64::from_le_bytes([a; 8]);
+            assert_eq!(
+                lower(w),
+                u64::from_le_bytes([a.to_ascii_lowercase(); 8]),
+                "{a}"
+            );
+        }
+        let names = [
+            "",
+            "a",
+            "A",
+            "key",
+            "KEY",
+            "kEy",
+            "x-amz-credential",
+            "X-AMZ-CREDENTIAL",
+            "x-amz-credentiaL",
+            "x-amz-credentiaM",
+            "Content-Type",
+            "content-type",
+            "content_type",
+            "\u{212a}ey",
+            "kéy",
+            "KÉY",
+            "@[`{",
+            "`{@[",
+            "x-amz-meta-Owner!",
+        ];
+        for a in names {
+            for b in names {
+                assert_eq!(same_name(a, b), a.eq_ignore_ascii_case(b), "{a} {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn exempt_and_verbatim_fields() {
+        for (name, exempt_, verbatim) in [
+            ("policy", true, true),
+            ("POLICY", true, true),
+            ("x-amz-signature", true, true),
+            ("X-Amz-Signature", true, true),
+            ("file", true, false),
+            ("File", true, false),
+            ("x-ignore-a", true, false),
+            ("key", false, false),
+            ("x-amz-meta-policy", false, false),
+            ("polic", false, false),
+            ("x-amz-security-token", false, false),
+        ] {
+            let kind = lookup(name);
+            assert_eq!(exempt(name, kind), exempt_, "{name}");
+            assert_eq!(
+                exempt(name, None),
+                exempt_ && !name.starts_with("x-ignore"),
+                "{name}"
+            );
+            assert_eq!(is_verbatim(name, kind), verbatim, "{name}");
+            assert_eq!(is_verbatim(name, None), verbatim, "{name}");
         }
     }
 

@@ -66,7 +66,7 @@ impl<'a> Prepared<'a> {
             None => self
                 .fields
                 .iter()
-                .position(|f| f.known.is_none() && f.sent_name.eq_ignore_ascii_case(name)),
+                .position(|f| f.known.is_none() && names::same_name(f.sent_name, name)),
         }
     }
 
@@ -108,16 +108,14 @@ pub(crate) fn prepare(form: &Submission) -> Result<Prepared<'_>, Rejection> {
             (None, Some(index)) => index.insert(Caseless(sent_name), here).is_some(),
             (None, None) => fields
                 .iter()
-                .any(|f| f.known.is_none() && f.sent_name.eq_ignore_ascii_case(sent_name)),
+                .any(|f| f.known.is_none() && names::same_name(f.sent_name, sent_name)),
         };
         if duplicate {
             return Err(Rejection::DuplicateField {
                 field: sent_name.into(),
             });
         }
-        let value = if sent_name.eq_ignore_ascii_case("policy")
-            || sent_name.eq_ignore_ascii_case("x-amz-signature")
-        {
+        let value = if names::is_verbatim(sent_name, resolved.kind) {
             Cow::Borrowed(raw)
         } else {
             let count = placeholders(raw).count() as u64;
