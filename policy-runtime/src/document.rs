@@ -1,5 +1,6 @@
 //! The policy document: S3's JSON, produced by a serializer and parsed back.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use base64::Engine as _;
@@ -48,12 +49,8 @@ impl PolicyDocument {
     /// milliseconds, S3's precision) and conditions, unchecked: see
     /// [`PolicyDocument::problems`].
     pub fn new(expiration: OffsetDateTime, conditions: Vec<Condition>) -> PolicyDocument {
-        let utc = expiration.to_offset(time::UtcOffset::UTC);
-        let expiration = utc
-            .replace_nanosecond(utc.nanosecond() / 1_000_000 * 1_000_000)
-            .unwrap_or(utc);
         PolicyDocument {
-            expiration,
+            expiration: to_milliseconds(expiration),
             conditions,
         }
     }
@@ -107,11 +104,7 @@ impl PolicyDocument {
     /// values or a known array form); S3's field rules are reported
     /// separately by [`PolicyDocument::problems`].
     pub fn from_json(json: &str) -> Result<PolicyDocument, Error> {
-        let mut de = serde_json::Deserializer::from_str(json);
-        let doc = PolicyDocument::deserialize(&mut de).and_then(|d| de.end().map(|()| d));
-        doc.map_err(|e| Error::InvalidPolicyJson {
-            reason: e.to_string(),
-        })
+        RawDocument::parse(json).map(RawDocument::into_document)
     }
 
     /// Decodes the `policy` form field (standard base64 of the JSON) and
@@ -122,15 +115,323 @@ impl PolicyDocument {
     /// assert!(PolicyDocument::from_base64("not base64!").is_err());
     /// ```
     pub fn from_base64(policy: &str) -> Result<PolicyDocument, Error> {
-        let bytes = BASE64
-            .decode(policy.trim_end_matches(['\r', '\n']))
-            .map_err(|e| Error::InvalidBase64 {
-                reason: e.to_string(),
-            })?;
-        let json = std::str::from_utf8(&bytes).map_err(|e| Error::InvalidPolicyJson {
-            reason: format!("not UTF-8: {e}"),
-        })?;
-        Self::from_json(json)
+        let bytes = decode_base64(policy)?;
+        Self::from_json(json_text(&bytes)?)
+    }
+}
+
+/// A quick reader for the documents signers write: no escapes, no
+/// surprises. It answers only when the document is valid and it is sure to
+/// read it exactly as the full parser does; anything else (escapes,
+/// errors, unusual numbers) is left to the full parser, which also words
+/// the errors.
+mod plain {
+    use time::format_description::well_known::Rfc3339;
+    use time::OffsetDateTime;
+
+    use super::{to_milliseconds, RawCondition, RawDocument};
+
+    /// The document, if it is plain.
+    pub(super) fn parse(json: &str) -> Option<RawDocument<'_>> {
+        let mut c = Cursor { text: json, at: 0 };
+        let mut expiration = None;
+        let mut conditions = None;
+        c.eat(b'{')?;
+        loop {
+            match c.string()? {
+                "expiration" if expiration.is_none() => {
+                    c.eat(b':')?;
+                    let at = OffsetDateTime::parse(c.string()?, &Rfc3339).ok()?;
+                    expiration = Some(to_milliseconds(at));
+                }
+                "conditions" if conditions.is_none() => {
+                    c.eat(b':')?;
+                    conditions = Some(c.conditions()?);
+                }
+                _ => return None,
+            }
+            if !c.comma_or(b'}')? {
+                break;
+            }
+        }
+        c.skip_whitespace();
+        if c.at != json.len() {
+            return None;
+        }
+        Some(RawDocument {
+            expiration: expiration?,
+            conditions: conditions?,
+        })
+    }
+
+    struct Cursor<'a> {
+        text: &'a str,
+        at: usize,
+    }
+
+    /// The position of the first `"`, `\\` or control character in
+    /// `bytes`: where a plain string ends. Eight bytes at a time.
+    pub(super) fn first_special(bytes: &[u8]) -> Option<usize> {
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        const HIGH: u64 = 0x8080_8080_8080_8080;
+        // The lowest byte flagged is exact: a borrow only ever flags bytes
+        // above a flagged one.
+        let below = |w: u64, n: u8| w.wrapping_sub(ONES * u64::from(n)) & !w & HIGH;
+        let mut words = bytes.chunks_exact(8);
+        let mut done = 0;
+        for chunk in words.by_ref() {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(chunk);
+            let w = u64::from_le_bytes(w);
+            let found = below(w ^ (ONES * u64::from(b'"')), 1)
+                | below(w ^ (ONES * u64::from(b'\\')), 1)
+                | below(w, 0x20);
+            if found != 0 {
+                return Some(done + found.trailing_zeros() as usize / 8);
+            }
+            done += 8;
+        }
+        let tail = words.remainder();
+        tail.iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+            .map(|i| done + i)
+    }
+
+    impl<'a> Cursor<'a> {
+        fn peek(&self) -> Option<u8> {
+            self.text.as_bytes().get(self.at).copied()
+        }
+
+        fn skip_whitespace(&mut self) {
+            while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+                self.at += 1;
+            }
+        }
+
+        /// Whitespace, then `byte`.
+        fn eat(&mut self, byte: u8) -> Option<()> {
+            self.skip_whitespace();
+            (self.peek()? == byte).then(|| self.at += 1)
+        }
+
+        /// After an element: `true` on a comma (another follows), `false`
+        /// on `close`.
+        fn comma_or(&mut self, close: u8) -> Option<bool> {
+            self.skip_whitespace();
+            match self.peek()? {
+                b',' => {
+                    self.at += 1;
+                    Some(true)
+                }
+                b if b == close => {
+                    self.at += 1;
+                    Some(false)
+                }
+                _ => None,
+            }
+        }
+
+        /// A string without escapes or control characters.
+        fn string(&mut self) -> Option<&'a str> {
+            self.eat(b'"')?;
+            let rest = self.text.as_bytes().get(self.at..)?;
+            let len = first_special(rest)?;
+            if rest.get(len) != Some(&b'"') {
+                return None;
+            }
+            let s = self.text.get(self.at..self.at + len)?;
+            self.at += len + 1;
+            Some(s)
+        }
+
+        /// A whole number without sign, fraction, exponent or leading zero
+        /// that fits in 64 bits.
+        fn size(&mut self) -> Option<u64> {
+            self.skip_whitespace();
+            let rest = self.text.as_bytes().get(self.at..)?;
+            let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+            if digits == 0 || (digits > 1 && rest.first() == Some(&b'0')) {
+                return None;
+            }
+            let mut n: u64 = 0;
+            for &d in rest.get(..digits)? {
+                n = n.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
+            }
+            self.at += digits;
+            Some(n)
+        }
+
+        fn conditions(&mut self) -> Option<Vec<RawCondition<'a>>> {
+            let mut out = Vec::with_capacity(8);
+            self.eat(b'[')?;
+            self.skip_whitespace();
+            if self.peek()? == b']' {
+                self.at += 1;
+                return Some(out);
+            }
+            loop {
+                self.skip_whitespace();
+                match self.peek()? {
+                    b'{' => self.exact(&mut out)?,
+                    b'[' => out.push(self.array()?),
+                    _ => return None,
+                }
+                if !self.comma_or(b']')? {
+                    return Some(out);
+                }
+            }
+        }
+
+        /// `{"field": "value", ...}`, at least one entry.
+        fn exact(&mut self, out: &mut Vec<RawCondition<'a>>) -> Option<()> {
+            self.eat(b'{')?;
+            loop {
+                let field = self.string()?;
+                self.eat(b':')?;
+                let value = self.string()?;
+                out.push(RawCondition::Eq {
+                    field: field.into(),
+                    value: value.into(),
+                });
+                if !self.comma_or(b'}')? {
+                    return Some(());
+                }
+            }
+        }
+
+        /// `["eq" | "starts-with", "$field", "value"]` or
+        /// `["content-length-range", min, max]`, the operator in any case.
+        fn array(&mut self) -> Option<RawCondition<'a>> {
+            self.eat(b'[')?;
+            let op = self.string()?;
+            self.eat(b',')?;
+            let condition = if op.eq_ignore_ascii_case("content-length-range") {
+                let min = self.size()?;
+                self.eat(b',')?;
+                let max = self.size()?;
+                RawCondition::ContentLengthRange { min, max }
+            } else {
+                let eq = op.eq_ignore_ascii_case("eq");
+                if !eq && !op.eq_ignore_ascii_case("starts-with") {
+                    return None;
+                }
+                let field = self.string()?.strip_prefix('$')?.into();
+                self.eat(b',')?;
+                let value = self.string()?.into();
+                if eq {
+                    RawCondition::Eq { field, value }
+                } else {
+                    RawCondition::StartsWith {
+                        field,
+                        prefix: value,
+                    }
+                }
+            };
+            self.eat(b']')?;
+            Some(condition)
+        }
+    }
+}
+
+/// The instant in UTC, rounded down to whole milliseconds (S3's precision).
+fn to_milliseconds(at: OffsetDateTime) -> OffsetDateTime {
+    let utc = at.to_offset(time::UtcOffset::UTC);
+    utc.replace_nanosecond(utc.nanosecond() / 1_000_000 * 1_000_000)
+        .unwrap_or(utc)
+}
+
+/// The bytes of a `policy` form field: standard base64, line breaks at the
+/// end allowed.
+pub(crate) fn decode_base64(policy: &str) -> Result<Vec<u8>, Error> {
+    BASE64
+        .decode(policy.trim_end_matches(['\r', '\n']))
+        .map_err(|e| Error::InvalidBase64 {
+            reason: e.to_string(),
+        })
+}
+
+/// The decoded `policy` field as JSON text: it must be UTF-8.
+pub(crate) fn json_text(bytes: &[u8]) -> Result<&str, Error> {
+    std::str::from_utf8(bytes).map_err(|e| Error::InvalidPolicyJson {
+        reason: format!("not UTF-8: {e}"),
+    })
+}
+
+/// A policy document as parsed, before its names are made canonical: the
+/// strings borrow from the JSON text unless they hold escapes. What
+/// [`PolicyDocument::from_json`] accepts and refuses, with the same errors.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct RawDocument<'a> {
+    /// The expiration, in UTC, rounded down to milliseconds.
+    pub(crate) expiration: OffsetDateTime,
+    /// Every condition, in document order.
+    pub(crate) conditions: Vec<RawCondition<'a>>,
+}
+
+/// A condition as written: the field name without its `$`, in the
+/// spelling of the document.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum RawCondition<'a> {
+    /// `{"field": "value"}` or `["eq", "$field", "value"]`.
+    Eq {
+        field: Cow<'a, str>,
+        value: Cow<'a, str>,
+    },
+    /// `["starts-with", "$field", "prefix"]`.
+    StartsWith {
+        field: Cow<'a, str>,
+        prefix: Cow<'a, str>,
+    },
+    /// `["content-length-range", min, max]`.
+    ContentLengthRange { min: u64, max: u64 },
+}
+
+impl<'a> RawDocument<'a> {
+    /// Parses S3's policy JSON; see [`PolicyDocument::from_json`].
+    pub(crate) fn parse(json: &'a str) -> Result<RawDocument<'a>, Error> {
+        match plain::parse(json) {
+            Some(doc) => Ok(doc),
+            None => Self::parse_fully(json),
+        }
+    }
+
+    /// [`RawDocument::parse`] with serde_json, whatever the document.
+    fn parse_fully(json: &'a str) -> Result<RawDocument<'a>, Error> {
+        let mut de = serde_json::Deserializer::from_str(json);
+        let doc = de
+            .deserialize_map(DocumentVisitor)
+            .and_then(|d| de.end().map(|()| d));
+        doc.map_err(|e| Error::InvalidPolicyJson {
+            reason: e.to_string(),
+        })
+    }
+
+    fn into_document(self) -> PolicyDocument {
+        PolicyDocument {
+            expiration: self.expiration,
+            conditions: self
+                .conditions
+                .into_iter()
+                .map(RawCondition::into_condition)
+                .collect(),
+        }
+    }
+}
+
+impl RawCondition<'_> {
+    /// The condition with its field name made canonical.
+    pub(crate) fn into_condition(self) -> Condition {
+        match self {
+            RawCondition::Eq { field, value } => {
+                Condition::eq(FieldName::lenient(&field), value.into_owned())
+            }
+            RawCondition::StartsWith { field, prefix } => {
+                Condition::starts_with(FieldName::lenient(&field), prefix.into_owned())
+            }
+            RawCondition::ContentLengthRange { min, max } => {
+                Condition::ContentLengthRange { min, max }
+            }
+        }
     }
 }
 
@@ -192,25 +493,26 @@ impl Serialize for Condition {
 impl<'de> Deserialize<'de> for PolicyDocument {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_map(DocumentVisitor)
+            .map(RawDocument::into_document)
     }
 }
 
 struct DocumentVisitor;
 
 impl<'de> Visitor<'de> for DocumentVisitor {
-    type Value = PolicyDocument;
+    type Value = RawDocument<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a policy object with `expiration` and `conditions`")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<PolicyDocument, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawDocument<'de>, A::Error> {
         let mut expiration = None;
         let mut conditions = None;
-        while let Some(key) = map.next_key::<String>()? {
-            match key.as_str() {
+        while let Some(Str(key)) = map.next_key::<Str<'de>>()? {
+            match &*key {
                 "expiration" if expiration.is_none() => {
-                    let text: String = map.next_value()?;
+                    let Str(text) = map.next_value()?;
                     let at = OffsetDateTime::parse(&text, &Rfc3339).map_err(|_| {
                         de::Error::custom(format_args!(
                             "`expiration` must be an ISO 8601 UTC time such as \
@@ -234,7 +536,10 @@ impl<'de> Visitor<'de> for DocumentVisitor {
         }
         let expiration = expiration.ok_or_else(|| de::Error::missing_field("expiration"))?;
         let conditions = conditions.ok_or_else(|| de::Error::missing_field("conditions"))?;
-        Ok(PolicyDocument::new(expiration, conditions))
+        Ok(RawDocument {
+            expiration: to_milliseconds(expiration),
+            conditions,
+        })
     }
 }
 
@@ -243,36 +548,37 @@ impl<'de> Visitor<'de> for DocumentVisitor {
 struct ConditionsSeed;
 
 impl<'de> DeserializeSeed<'de> for ConditionsSeed {
-    type Value = Vec<Condition>;
+    type Value = Vec<RawCondition<'de>>;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_seq(self)
     }
 }
 
 impl<'de> Visitor<'de> for ConditionsSeed {
-    type Value = Vec<Condition>;
+    type Value = Vec<RawCondition<'de>>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an array of conditions")
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut out = Vec::new();
+        // A signed policy has about ten conditions; the rest grows as needed.
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).clamp(8, 64));
         while seq.next_element_seed(ConditionSeed(&mut out))?.is_some() {}
         Ok(out)
     }
 }
 
-struct ConditionSeed<'a>(&'a mut Vec<Condition>);
+struct ConditionSeed<'a, 'de>(&'a mut Vec<RawCondition<'de>>);
 
-impl<'de> DeserializeSeed<'de> for ConditionSeed<'_> {
+impl<'de> DeserializeSeed<'de> for ConditionSeed<'_, 'de> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl<'de> Visitor<'de> for ConditionSeed<'_> {
+impl<'de> Visitor<'de> for ConditionSeed<'_, 'de> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -284,10 +590,9 @@ impl<'de> Visitor<'de> for ConditionSeed<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let before = self.0.len();
-        while let Some(name) = map.next_key::<String>()? {
-            let value: Text = map.next_value()?;
-            self.0
-                .push(Condition::eq(FieldName::lenient(&name), value.0));
+        while let Some(Str(field)) = map.next_key::<Str<'de>>()? {
+            let Text(value) = map.next_value()?;
+            self.0.push(RawCondition::Eq { field, value });
         }
         if self.0.len() == before {
             return Err(de::Error::custom("empty condition object `{}`"));
@@ -296,31 +601,36 @@ impl<'de> Visitor<'de> for ConditionSeed<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let op: String = seq
+        let Str(op) = seq
             .next_element()?
             .ok_or_else(|| de::Error::custom("empty condition array `[]`"))?;
-        let condition = match op.to_ascii_lowercase().as_str() {
-            "content-length-range" => {
-                let min = seq.next_element::<Size>()?.ok_or_else(|| short(&op))?.0;
-                let max = seq.next_element::<Size>()?.ok_or_else(|| short(&op))?.0;
-                Condition::ContentLengthRange { min, max }
-            }
-            kind @ ("eq" | "starts-with") => {
-                let name: String = seq.next_element()?.ok_or_else(|| short(&op))?;
-                let Some(field) = name.strip_prefix('$') else {
-                    return Err(de::Error::custom(format_args!(
-                        "the field of `{op}` is written with a `$`: \"${name}\""
-                    )));
-                };
-                let field = FieldName::lenient(field);
-                let value = seq.next_element::<Text>()?.ok_or_else(|| short(&op))?.0;
-                if kind == "eq" {
-                    Condition::eq(field, value)
-                } else {
-                    Condition::starts_with(field, value)
+        let op = &*op;
+        let condition = if op.eq_ignore_ascii_case("content-length-range") {
+            let min = seq.next_element::<Size>()?.ok_or_else(|| short(op))?.0;
+            let max = seq.next_element::<Size>()?.ok_or_else(|| short(op))?.0;
+            RawCondition::ContentLengthRange { min, max }
+        } else if op.eq_ignore_ascii_case("eq") || op.eq_ignore_ascii_case("starts-with") {
+            let Str(name) = seq.next_element()?.ok_or_else(|| short(op))?;
+            let field = match &name {
+                Cow::Borrowed(name) => name.strip_prefix('$').map(Cow::Borrowed),
+                Cow::Owned(name) => name.strip_prefix('$').map(|f| Cow::Owned(f.to_owned())),
+            };
+            let Some(field) = field else {
+                return Err(de::Error::custom(format_args!(
+                    "the field of `{op}` is written with a `$`: \"${name}\""
+                )));
+            };
+            let Text(value) = seq.next_element()?.ok_or_else(|| short(op))?;
+            if op.eq_ignore_ascii_case("eq") {
+                RawCondition::Eq { field, value }
+            } else {
+                RawCondition::StartsWith {
+                    field,
+                    prefix: value,
                 }
             }
-            _ => return Err(unknown_op(&op)),
+        } else {
+            return Err(unknown_op(op));
         };
         if seq.next_element::<IgnoredAny>()?.is_some() {
             return Err(de::Error::custom(format_args!(
@@ -342,25 +652,44 @@ fn short<E: de::Error>(op: &str) -> E {
     E::custom(format_args!("`{op}` takes exactly two arguments"))
 }
 
-/// A condition value: a JSON string, nothing else.
-struct Text(String);
+/// A JSON string, borrowed from the text when it has no escapes.
+struct Str<'de>(Cow<'de, str>);
 
-impl<'de> Deserialize<'de> for Text {
+impl<'de> Deserialize<'de> for Str<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = Text;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string value (S3 compares strings; write numbers as \"201\")")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Text, E> {
-                Ok(Text(v.to_owned()))
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Text, E> {
-                Ok(Text(v))
-            }
-        }
-        d.deserialize_string(V)
+        d.deserialize_string(StrVisitor("a string")).map(Str)
+    }
+}
+
+/// A condition value: a JSON string, nothing else.
+struct Text<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Text<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_string(StrVisitor(
+            "a string value (S3 compares strings; write numbers as \"201\")",
+        ))
+        .map(Text)
+    }
+}
+
+/// Takes a string, borrowed if the deserializer can lend it; expects what
+/// it says.
+struct StrVisitor(&'static str);
+
+impl<'de> Visitor<'de> for StrVisitor {
+    type Value = Cow<'de, str>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(v))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v.to_owned()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v))
     }
 }
 
@@ -464,6 +793,149 @@ mod tests {
                 "{bad}: {err:?}"
             );
         }
+    }
+
+    /// JSON texts near the documents signers write, for the quick reader.
+    fn near_plain() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let piece = prop::sample::select(
+            &[
+                "\"",
+                "\\",
+                "\\u0041",
+                "\\/",
+                "[",
+                "]",
+                "{",
+                "}",
+                ",",
+                ":",
+                " ",
+                "\n",
+                "\t",
+                "\u{b}",
+                "$",
+                "0",
+                "01",
+                "-1",
+                "1e3",
+                "0.5",
+                "1E3",
+                "5368709120",
+                "18446744073709551615",
+                "18446744073709551616",
+                "null",
+                "true",
+                "\u{0}",
+                "\u{1f}",
+                "\u{7f}",
+                "é",
+                "🎉",
+                "\u{feff}",
+                "\"eq\"",
+                "\"EQ\"",
+                "\"Starts-With\"",
+                "\"in\"",
+                "\"content-length-range\"",
+                "\"$key\"",
+                "\"key\"",
+                "\"expiration\"",
+                "\"conditions\"",
+                "\"2030-01-01T00:00:00Z\"",
+                "\"2030-01-01T00:00:00.5+01:00\"",
+                "\"2030-02-30T00:00:00Z\"",
+                "{}",
+                "[]",
+                "{\"a\": \"b\"}",
+            ][..],
+        );
+        let seed = prop::sample::select(
+            &[
+                r#"{"expiration":"2030-01-02T03:04:05.678Z","conditions":[{"bucket":"b-1"},["starts-with","$key","u/"],["content-length-range",1,2],{"x-amz-algorithm":"AWS4-HMAC-SHA256"}]}"#,
+                r#" { "conditions" : [ [ "EQ" , "$Key" , "a" ] , { "a" : "1" , "b" : "2" } ] , "expiration" : "2030-01-01T00:00:00Z" } "#,
+                r#"{"expiration":"2030-01-01T00:00:00Z","conditions":[]}"#,
+            ][..],
+        );
+        (
+            seed,
+            prop::collection::vec((any::<prop::sample::Index>(), piece, 0usize..4), 0..4),
+        )
+            .prop_map(|(seed, edits)| {
+                let mut s = seed.to_string();
+                for (at, piece, cut) in edits {
+                    let mut i = at.index(s.len() + 1);
+                    while !s.is_char_boundary(i) {
+                        i -= 1;
+                    }
+                    let mut end = (i + cut).min(s.len());
+                    while !s.is_char_boundary(end) {
+                        end += 1;
+                    }
+                    s.replace_range(i..end, piece);
+                }
+                s
+            })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(20_000))]
+
+        /// Whatever the quick reader reads, the full parser reads the same.
+        #[test]
+        fn the_quick_reader_agrees_with_serde_json(json in near_plain()) {
+            if let Some(quick) = plain::parse(&json) {
+                proptest::prop_assert_eq!(Ok(quick), RawDocument::parse_fully(&json), "{}", json);
+            }
+        }
+    }
+
+    #[test]
+    fn plain_strings_end_at_the_first_special_byte() {
+        let mut text: Vec<u8> = b"abcdefghijklmnopqrstuvwxyz0123456789\x7f\xc3\xa9 AZ".to_vec();
+        assert_eq!(plain::first_special(&text), None);
+        for at in 0..text.len() {
+            for special in [b'"', b'\\', 0, 0x1f, b'\n'] {
+                let saved = text[at];
+                text[at] = special;
+                // An earlier special byte, and one after, change nothing.
+                assert_eq!(plain::first_special(&text), Some(at), "{at} {special}");
+                if at + 1 < text.len() {
+                    let next = text[at + 1];
+                    text[at + 1] = b'"';
+                    assert_eq!(plain::first_special(&text), Some(at));
+                    text[at + 1] = next;
+                }
+                text[at] = saved;
+            }
+        }
+    }
+
+    #[test]
+    fn the_quick_reader_reads_what_the_signer_writes() {
+        let d = doc(vec![
+            Condition::eq(FieldName::new("bucket").unwrap(), "b-1"),
+            Condition::starts_with(FieldName::new("key").unwrap(), "u/${filename}"),
+            Condition::starts_with(FieldName::new("Content-Type").unwrap(), ""),
+            Condition::eq(FieldName::new("x-amz-meta-owner").unwrap(), "é 🎉"),
+            Condition::ContentLengthRange {
+                min: 0,
+                max: 5 << 30,
+            },
+        ]);
+        let json = d.to_json();
+        let quick = plain::parse(&json).unwrap();
+        assert_eq!(Ok(&quick), RawDocument::parse_fully(&json).as_ref());
+        assert_eq!(quick.into_document(), d);
+        // Escapes are left to serde_json.
+        let escaped = doc(vec![Condition::eq(
+            FieldName::new("x-amz-meta-x").unwrap(),
+            "a\"b",
+        )]);
+        assert!(plain::parse(&escaped.to_json()).is_none());
+        assert_eq!(
+            PolicyDocument::from_json(&escaped.to_json()).unwrap(),
+            escaped
+        );
     }
 
     #[test]

@@ -81,13 +81,7 @@ pub(crate) fn accept(form: &Prepared<'_>) -> Result<Accepted, Rejection> {
     let mut redirect = None;
     for field in &form.fields {
         let value = &*field.value;
-        let invalid = |reason: String, code| Rejection::InvalidValue {
-            field: field.name.to_string(),
-            value: value.into(),
-            reason,
-            code,
-        };
-        let spec = match rules::lookup(field.name.as_str()) {
+        let spec = match field.kind {
             Some(FieldKind::Meta(name)) => {
                 accepted
                     .metadata
@@ -96,6 +90,12 @@ pub(crate) fn accept(form: &Prepared<'_>) -> Result<Accepted, Rejection> {
             }
             Some(FieldKind::Known(spec)) if spec.role == Role::User => spec,
             _ => continue,
+        };
+        let invalid = |reason: String, code| Rejection::InvalidValue {
+            field: spec.name.into(),
+            value: value.into(),
+            reason,
+            code,
         };
         match spec.name {
             "key" => {

@@ -1,119 +1,230 @@
 //! The policy against the form: expiration, every condition, coverage and
 //! the file's size.
 
-use std::collections::HashSet;
-
 use time::OffsetDateTime;
 
-use super::prepare::Prepared;
+use super::names;
+use super::prepare::{canonical, Prepared};
 use super::Rejection;
-use crate::rules::{self, FieldKind};
-use crate::{Condition, Error, FieldName, PolicyDocument};
+use crate::document::RawCondition;
+use crate::rules::{self, FieldKind, Role};
+use crate::Condition;
 
-/// Every reason S3 would refuse this form under this policy, in the order S3
+/// A condition as the checks read it: names as written, compared
+/// case-insensitively.
+pub(crate) enum View<'a> {
+    Eq { field: &'a str, value: &'a str },
+    StartsWith { field: &'a str, prefix: &'a str },
+    ContentLengthRange { min: u64, max: u64 },
+}
+
+impl View<'_> {
+    fn field(&self) -> Option<&str> {
+        match *self {
+            View::Eq { field, .. } | View::StartsWith { field, .. } => Some(field),
+            View::ContentLengthRange { .. } => None,
+        }
+    }
+}
+
+/// A condition the checks can read: a parsed document's or a
+/// [`PolicyDocument`](crate::PolicyDocument)'s.
+pub(crate) trait Checked {
+    /// The condition, borrowed.
+    fn view(&self) -> View<'_>;
+    /// The condition, for a rejection.
+    fn to_condition(&self) -> Condition;
+}
+
+impl Checked for Condition {
+    fn view(&self) -> View<'_> {
+        match self {
+            Condition::Eq { field, value } => View::Eq {
+                field: field.as_str(),
+                value,
+            },
+            Condition::StartsWith { field, prefix } => View::StartsWith {
+                field: field.as_str(),
+                prefix,
+            },
+            Condition::ContentLengthRange { min, max } => View::ContentLengthRange {
+                min: *min,
+                max: *max,
+            },
+        }
+    }
+
+    fn to_condition(&self) -> Condition {
+        self.clone()
+    }
+}
+
+impl Checked for RawCondition<'_> {
+    fn view(&self) -> View<'_> {
+        match self {
+            RawCondition::Eq { field, value } => View::Eq { field, value },
+            RawCondition::StartsWith { field, prefix } => View::StartsWith { field, prefix },
+            RawCondition::ContentLengthRange { min, max } => View::ContentLengthRange {
+                min: *min,
+                max: *max,
+            },
+        }
+    }
+
+    fn to_condition(&self) -> Condition {
+        match self {
+            RawCondition::Eq { field, value } => {
+                Condition::eq(crate::FieldName::lenient(field), value.as_ref())
+            }
+            RawCondition::StartsWith { field, prefix } => {
+                Condition::starts_with(crate::FieldName::lenient(field), prefix.as_ref())
+            }
+            RawCondition::ContentLengthRange { min, max } => Condition::ContentLengthRange {
+                min: *min,
+                max: *max,
+            },
+        }
+    }
+}
+
+/// The reasons S3 would refuse this form under this policy, in the order S3
 /// checks: policy rules, expiration, each condition in document order,
-/// coverage of each field, then the file's size.
-pub(crate) fn failures(
-    doc: &PolicyDocument,
+/// coverage of each field, then the file's size. Every reason, or only the
+/// first when `first_only`.
+pub(crate) fn failures<C: Checked>(
+    expiration: OffsetDateTime,
+    conditions: &[C],
     form: &Prepared<'_>,
     now: OffsetDateTime,
+    first_only: bool,
 ) -> Vec<Rejection> {
     let mut out = Vec::new();
-    for problem in doc.problems() {
-        if let Error::StartsWithNotAllowed { field } = &problem {
-            out.push(Rejection::InvalidPolicy {
-                reason: format!("S3 allows only exact matches on `{field}`, not starts-with"),
-            });
+    macro_rules! push {
+        ($rejection:expr) => {{
+            out.push($rejection);
+            if first_only {
+                return out;
+            }
+        }};
+    }
+    for condition in conditions {
+        if let View::StartsWith { field, .. } = condition.view() {
+            if let Some(name) = exact_only(field) {
+                push!(Rejection::InvalidPolicy {
+                    reason: format!("S3 allows only exact matches on `{name}`, not starts-with"),
+                });
+            }
         }
     }
-    if now > doc.expiration() {
-        out.push(Rejection::Expired {
-            expiration: doc.expiration(),
-            now,
-        });
+    if now > expiration {
+        push!(Rejection::Expired { expiration, now });
     }
-    for condition in doc.conditions() {
-        if let Some(rejection) = check_condition(condition, form) {
-            out.push(rejection);
+    // Which fields a condition names; names in the form are unique.
+    let mut on_stack = [false; 64];
+    let mut on_heap;
+    let count = form.fields.len();
+    let covered: &mut [bool] = match on_stack.get_mut(..count) {
+        Some(covered) => covered,
+        None => {
+            on_heap = vec![false; count];
+            &mut on_heap
+        }
+    };
+    for condition in conditions {
+        let view = condition.view();
+        let Some(field) = view.field() else {
+            continue;
+        };
+        let position = form.position(field);
+        if let Some(c) = position.and_then(|i| covered.get_mut(i)) {
+            *c = true;
+        }
+        // The bucket is where the form was posted, not a form field.
+        let value = if field.eq_ignore_ascii_case("bucket") {
+            Some(form.bucket)
+        } else {
+            position.and_then(|i| form.fields.get(i)).map(|f| &*f.value)
+        };
+        if let Some(rejection) = check_condition(condition, &view, field, value) {
+            push!(rejection);
         }
     }
-    let covered: HashSet<&FieldName> = doc
-        .conditions()
-        .iter()
-        .filter_map(Condition::field)
-        .collect();
-    for field in &form.fields {
-        if !exempt(&field.name) && !covered.contains(&field.name) {
-            out.push(Rejection::ExtraField {
+    for (field, covered) in form.fields.iter().zip(covered.iter()) {
+        if !covered && !names::exempt(field.sent_name, field.kind) {
+            push!(Rejection::ExtraField {
                 field: field.sent_name.into(),
                 value: field.raw.into(),
             });
         }
     }
-    out.extend(check_size(doc, form.size));
+    for rejection in size_failures(conditions, form.size) {
+        push!(rejection);
+    }
     out
 }
 
-/// Fields no condition needs to cover.
-fn exempt(name: &FieldName) -> bool {
-    matches!(name.as_str(), "x-amz-signature" | "file" | "policy")
-        || matches!(rules::lookup(name.as_str()), Some(FieldKind::Ignored))
+/// For a starts-with condition on `field`: the field's canonical name when
+/// S3 allows only exact matches on it (as
+/// [`PolicyDocument::problems`](crate::PolicyDocument::problems) reports).
+fn exact_only(field: &str) -> Option<&'static str> {
+    match names::lookup(field) {
+        Some(FieldKind::Known(spec)) if spec.role != Role::Reserved && !spec.starts_with => {
+            Some(spec.name)
+        }
+        _ => None,
+    }
 }
 
-fn check_condition(condition: &Condition, form: &Prepared<'_>) -> Option<Rejection> {
-    let (field, holds): (&FieldName, &dyn Fn(&str) -> bool) = match condition {
-        Condition::ContentLengthRange { .. } => return None,
-        Condition::Eq { field, value } => (field, &move |v: &str| v == value),
-        Condition::StartsWith { field, prefix } if field.as_str() == "Content-Type" => {
-            (field, &move |v: &str| {
-                v.split(',').all(|part| part.starts_with(prefix.as_str()))
-            })
+/// Checks one condition on `field`, the form's `value` for it.
+fn check_condition<C: Checked>(
+    condition: &C,
+    view: &View<'_>,
+    field: &str,
+    value: Option<&str>,
+) -> Option<Rejection> {
+    let holds = |v: &str| match *view {
+        View::Eq { value, .. } => v == value,
+        View::StartsWith { field, prefix } if field.eq_ignore_ascii_case("Content-Type") => {
+            v.split(',').all(|part| part.starts_with(prefix))
         }
-        Condition::StartsWith { field, prefix } => {
-            (field, &move |v: &str| v.starts_with(prefix.as_str()))
-        }
-    };
-    // The bucket is where the form was posted, not a form field.
-    let value = if field.as_str() == "bucket" {
-        Some(form.bucket)
-    } else {
-        form.get(field).map(|f| &*f.value)
+        View::StartsWith { prefix, .. } => v.starts_with(prefix),
+        View::ContentLengthRange { .. } => true,
     };
     match value {
         Some(v) if holds(v) => None,
         value => Some(Rejection::ConditionFailed {
-            field: field.to_string(),
-            condition: condition.clone(),
+            field: canonical(field),
+            condition: condition.to_condition(),
             value: value.map(str::to_owned),
         }),
     }
 }
 
-fn check_size(doc: &PolicyDocument, size: u64) -> Vec<Rejection> {
-    let mut out = Vec::new();
-    for condition in doc.conditions() {
-        if let Condition::ContentLengthRange { min, max } = *condition {
-            if size < min {
-                out.push(Rejection::FileTooSmall {
-                    size,
-                    min,
-                    condition: condition.clone(),
-                });
-            } else if size > max {
-                out.push(Rejection::FileTooLarge {
-                    size,
-                    max,
-                    condition: Some(condition.clone()),
-                });
-            }
+fn size_failures<C: Checked>(conditions: &[C], size: u64) -> impl Iterator<Item = Rejection> + '_ {
+    let ranges = conditions.iter().filter_map(move |condition| {
+        let View::ContentLengthRange { min, max } = condition.view() else {
+            return None;
+        };
+        if size < min {
+            Some(Rejection::FileTooSmall {
+                size,
+                min,
+                condition: condition.to_condition(),
+            })
+        } else if size > max {
+            Some(Rejection::FileTooLarge {
+                size,
+                max,
+                condition: Some(condition.to_condition()),
+            })
+        } else {
+            None
         }
-    }
-    if size > rules::MAX_UPLOAD_SIZE {
-        out.push(Rejection::FileTooLarge {
-            size,
-            max: rules::MAX_UPLOAD_SIZE,
-            condition: None,
-        });
-    }
-    out
+    });
+    let s3 = (size > rules::MAX_UPLOAD_SIZE).then_some(Rejection::FileTooLarge {
+        size,
+        max: rules::MAX_UPLOAD_SIZE,
+        condition: None,
+    });
+    ranges.chain(s3)
 }

@@ -49,6 +49,8 @@
 
 mod accepted;
 mod conditions;
+mod constant_time;
+mod names;
 mod prepare;
 mod rejection;
 mod scope;
@@ -68,8 +70,10 @@ pub use scope::CredentialScope;
 pub use store::CredentialStore;
 pub use submission::{Submission, UploadedFile, MAX_FORM_BYTES};
 
+use crate::document::{self, RawDocument};
 use crate::sigv4::SigningKey;
 use crate::{PolicyDocument, Region};
+use scope::ScopeRef;
 
 /// Checks submitted forms against the secrets of a [`CredentialStore`], for
 /// buckets in one region.
@@ -163,54 +167,50 @@ impl<S: CredentialStore> Verifier<S> {
     pub fn verify_at(&self, form: &Submission, now: OffsetDateTime) -> Result<Accepted, Rejection> {
         let now = now.to_offset(UtcOffset::UTC);
         let prepared = prepare::prepare(form)?;
-        for field in [
-            "policy",
-            "x-amz-algorithm",
-            "x-amz-credential",
-            "x-amz-date",
-            "x-amz-signature",
-        ] {
-            if prepared.raw(field).is_none() {
-                return Err(Rejection::MissingField { field });
-            }
-        }
-        let scope = check_scope(form)?;
+        let required =
+            |field: &'static str| prepared.raw(field).ok_or(Rejection::MissingField { field });
+        let policy = required("policy")?;
+        let algorithm = required("x-amz-algorithm")?;
+        let credential = required("x-amz-credential")?;
+        let date = required("x-amz-date")?;
+        let signature = required("x-amz-signature")?;
+        let scope = scope::check_fields(algorithm, credential, date)?;
         if scope.region != self.region.as_str() {
             return Err(Rejection::MalformedCredential {
-                value: prepared.raw("x-amz-credential").unwrap_or_default().into(),
+                value: credential.into(),
                 reason: format!(
                     "its region `{}` is not the bucket's region `{}`",
                     scope.region, self.region
                 ),
             });
         }
-        let credentials = self
-            .store
-            .credentials(&scope.access_key_id)
-            .ok_or_else(|| Rejection::UnknownAccessKey {
-                access_key_id: scope.access_key_id.clone(),
-            })?;
+        let credentials = self.store.credentials(scope.access_key_id).ok_or_else(|| {
+            Rejection::UnknownAccessKey {
+                access_key_id: scope.access_key_id.into(),
+            }
+        })?;
         check_token(
             credentials.session_token(),
             prepared.raw("x-amz-security-token"),
         )?;
-        let policy = prepared.raw("policy").unwrap_or_default();
-        let signature = prepared.raw("x-amz-signature").unwrap_or_default();
         let key = self.signing_key(&scope, credentials.secret_access_key());
-        if !key.sign(policy.as_bytes()).matches_hex(signature) {
+        if !constant_time::signature_matches(&key.sign(policy.as_bytes()), signature) {
             return Err(Rejection::SignatureMismatch {
                 value: signature.into(),
             });
         }
-        let doc = decode_policy(policy)?;
-        if let Some(first) = conditions::failures(&doc, &prepared, now)
-            .into_iter()
-            .next()
-        {
+        let invalid = |e: crate::Error| Rejection::InvalidPolicy {
+            reason: e.to_string(),
+        };
+        let json = document::decode_base64(policy).map_err(invalid)?;
+        let doc =
+            RawDocument::parse(document::json_text(&json).map_err(invalid)?).map_err(invalid)?;
+        let first = conditions::failures(doc.expiration, &doc.conditions, &prepared, now, true);
+        if let Some(first) = first.into_iter().next() {
             return Err(first);
         }
         let mut accepted = accepted::accept(&prepared)?;
-        accepted.access_key_id = Some(scope.access_key_id);
+        accepted.access_key_id = Some(scope.access_key_id.into());
         Ok(accepted)
     }
 }
@@ -218,13 +218,13 @@ impl<S: CredentialStore> Verifier<S> {
 impl<S> Verifier<S> {
     /// The signing key for this scope and secret, from the cache when it
     /// holds the same access key, day and secret.
-    fn signing_key(&self, scope: &CredentialScope, secret: &str) -> SigningKey {
+    fn signing_key(&self, scope: &ScopeRef<'_>, secret: &str) -> SigningKey {
         let mut cache = self
             .key_cache
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(cached) = cache.as_ref() {
-            let same_secret: bool = cached.secret.as_bytes().ct_eq(secret.as_bytes()).into();
+            let same_secret = constant_time::bytes_eq(cached.secret.as_bytes(), secret.as_bytes());
             if cached.access_key_id == scope.access_key_id
                 && cached.date_stamp == scope.date_stamp
                 && same_secret
@@ -232,10 +232,10 @@ impl<S> Verifier<S> {
                 return cached.key.clone();
             }
         }
-        let key = SigningKey::derive(secret, &scope.date_stamp, &scope.region, "s3");
+        let key = SigningKey::derive(secret, scope.date_stamp, scope.region, "s3");
         *cache = Some(CachedKey {
-            access_key_id: scope.access_key_id.clone(),
-            date_stamp: scope.date_stamp.clone(),
+            access_key_id: scope.access_key_id.into(),
+            date_stamp: scope.date_stamp.into(),
             secret: Zeroizing::new(secret.to_owned()),
             key: key.clone(),
         });
@@ -262,12 +262,6 @@ fn check_token(expected: Option<&str>, sent: Option<&str>) -> Result<(), Rejecti
     Err(Rejection::InvalidSecurityToken { reason })
 }
 
-fn decode_policy(policy: &str) -> Result<PolicyDocument, Rejection> {
-    PolicyDocument::from_base64(policy).map_err(|e| Rejection::InvalidPolicy {
-        reason: e.to_string(),
-    })
-}
-
 /// Checks the SigV4 fields a form must carry, without any secret:
 /// `x-amz-algorithm` is `AWS4-HMAC-SHA256`, `x-amz-credential` a valid `s3`
 /// scope, `x-amz-date` a valid time on the scope's date.
@@ -286,7 +280,7 @@ pub fn check_scope(form: &Submission) -> Result<CredentialScope, Rejection> {
     let get = |field: &'static str| form.get(field).ok_or(Rejection::MissingField { field });
     scope::check_algorithm(get("x-amz-algorithm")?)?;
     let scope = CredentialScope::parse(get("x-amz-credential")?)?;
-    scope::check_date(get("x-amz-date")?, &scope)?;
+    scope::check_date(get("x-amz-date")?, scope.date, &scope.date_stamp)?;
     Ok(scope)
 }
 
@@ -316,10 +310,14 @@ pub fn check_policy(
 ) -> Result<Accepted, Rejection> {
     let prepared = prepare::prepare(form)?;
     let now = now.to_offset(UtcOffset::UTC);
-    if let Some(first) = conditions::failures(policy, &prepared, now)
-        .into_iter()
-        .next()
-    {
+    let first = conditions::failures(
+        policy.expiration(),
+        policy.conditions(),
+        &prepared,
+        now,
+        true,
+    );
+    if let Some(first) = first.into_iter().next() {
         return Err(first);
     }
     accepted::accept(&prepared)
@@ -351,12 +349,22 @@ pub fn policy_failures(
         Ok(p) => p,
         Err(e) => return vec![e],
     };
-    let mut all = conditions::failures(policy, &prepared, now.to_offset(UtcOffset::UTC));
+    let mut all = conditions::failures(
+        policy.expiration(),
+        policy.conditions(),
+        &prepared,
+        now.to_offset(UtcOffset::UTC),
+        false,
+    );
     if let Err(e) = accepted::accept(&prepared) {
         all.push(e);
     }
     all
 }
 
+#[cfg(test)]
+mod differential;
+#[cfg(test)]
+mod reference;
 #[cfg(test)]
 mod tests;

@@ -4,9 +4,10 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
+use super::names::{self, Caseless};
 use super::submission::{Submission, MAX_FORM_BYTES};
 use super::{Rejection, S3ErrorCode};
-use crate::rules::FILENAME_PLACEHOLDER;
+use crate::rules::{FieldKind, FILENAME_PLACEHOLDER};
 use crate::FieldName;
 
 /// The most bytes the form's values may take after `${filename}`
@@ -14,36 +15,70 @@ use crate::FieldName;
 /// 8 KiB, so no form it accepts comes near; the cap bounds memory.
 pub(crate) const MAX_EXPANDED_BYTES: u64 = 4 * MAX_FORM_BYTES;
 
+/// Up to this many fields, names are found by scanning them (a browser form
+/// has about ten); above it, through a hash index.
+const SCAN_MAX: usize = 16;
+
 /// One field before the file.
 pub(crate) struct Field<'a> {
-    /// Canonical name, for matching conditions.
-    pub(crate) name: FieldName,
-    /// The name as sent.
+    /// The name as sent; S3 compares names ASCII case-insensitively.
     pub(crate) sent_name: &'a str,
+    /// What the name refers to in the rule table.
+    pub(crate) kind: Option<FieldKind<'a>>,
+    /// For a known field, its position in the rule table.
+    known: Option<usize>,
     /// The value as sent.
     pub(crate) raw: &'a str,
     /// The value with `${filename}` replaced.
     pub(crate) value: Cow<'a, str>,
 }
 
-/// The fields S3 reads, ready to be checked.
+/// No field: a slot of [`Prepared::known`] that is empty.
+const ABSENT: usize = usize::MAX;
+
+/// The fields S3 reads, ready to be checked. Names are unique (ignoring
+/// case).
 pub(crate) struct Prepared<'a> {
     pub(crate) bucket: &'a str,
     pub(crate) fields: Vec<Field<'a>>,
-    index: HashMap<FieldName, usize>,
+    /// Where each known field is, by its position in the rule table.
+    known: [usize; 64],
+    /// Where each other name is, for forms with more than [`SCAN_MAX`]
+    /// fields.
+    index: Option<HashMap<Caseless<'a>, usize>>,
     pub(crate) size: u64,
 }
 
 impl<'a> Prepared<'a> {
-    /// The field with this canonical name.
-    pub(crate) fn get(&self, name: &FieldName) -> Option<&Field<'a>> {
-        self.index.get(name).map(|&i| &self.fields[i])
+    /// The position of the field with this name (any case).
+    pub(crate) fn position(&self, name: &str) -> Option<usize> {
+        self.position_of(name, names::resolve(name).known)
+    }
+
+    /// The position of the field with this name, `known` its position in
+    /// the rule table if it has one.
+    pub(crate) fn position_of(&self, name: &str, known: Option<usize>) -> Option<usize> {
+        if let Some(i) = known {
+            return self.known.get(i).copied().filter(|&p| p != ABSENT);
+        }
+        match &self.index {
+            Some(index) => index.get(&Caseless(name)).copied(),
+            None => self
+                .fields
+                .iter()
+                .position(|f| f.known.is_none() && names::same_name(f.sent_name, name)),
+        }
     }
 
     /// The value of a field by name (any case), as sent.
     pub(crate) fn raw(&self, name: &str) -> Option<&'a str> {
-        self.get(&FieldName::lenient(name)).map(|f| f.raw)
+        self.fields.get(self.position(name)?).map(|f| f.raw)
     }
+}
+
+/// The canonical spelling of a name, for messages.
+pub(crate) fn canonical(name: &str) -> String {
+    FieldName::lenient(name).to_string()
 }
 
 /// Reads a submission as S3 does: a file must be present, the fields before
@@ -60,26 +95,36 @@ pub(crate) fn prepare(form: &Submission) -> Result<Prepared<'_>, Rejection> {
         return Err(Rejection::MissingFile);
     };
     let filename = file.base_name();
-    let mut fields: Vec<Field<'_>> = Vec::with_capacity(form.fields().len());
-    let mut index = HashMap::with_capacity(form.fields().len());
+    let count = form.fields().len();
+    let mut fields: Vec<Field<'_>> = Vec::with_capacity(count);
+    let mut known = [ABSENT; 64];
+    let mut index = (count > SCAN_MAX).then(|| HashMap::with_capacity(count));
     let mut expanded: u64 = 0;
     for (sent_name, raw) in form.fields() {
-        let name = FieldName::lenient(sent_name);
-        if index.insert(name.clone(), fields.len()).is_some() {
+        let resolved = names::resolve(sent_name);
+        let here = fields.len();
+        let duplicate = match (resolved.known.and_then(|i| known.get_mut(i)), &mut index) {
+            (Some(slot), _) => std::mem::replace(slot, here) != ABSENT,
+            (None, Some(index)) => index.insert(Caseless(sent_name), here).is_some(),
+            (None, None) => fields
+                .iter()
+                .any(|f| f.known.is_none() && names::same_name(f.sent_name, sent_name)),
+        };
+        if duplicate {
             return Err(Rejection::DuplicateField {
                 field: sent_name.into(),
             });
         }
-        let value = if matches!(name.as_str(), "policy" | "x-amz-signature") {
+        let value = if names::is_verbatim(sent_name, resolved.kind) {
             Cow::Borrowed(raw)
         } else {
-            let count = raw.matches(FILENAME_PLACEHOLDER).count() as u64;
+            let count = placeholders(raw).count() as u64;
             let grown =
                 (raw.len() as u64).saturating_add(count.saturating_mul(filename.len() as u64));
             expanded = expanded.saturating_add(grown);
             if expanded > MAX_EXPANDED_BYTES {
                 return Err(Rejection::InvalidValue {
-                    field: name.to_string(),
+                    field: canonical(sent_name),
                     value: raw.into(),
                     reason: format!(
                         "with `${{filename}}` replaced, the form's values exceed {MAX_EXPANDED_BYTES} bytes"
@@ -90,23 +135,83 @@ pub(crate) fn prepare(form: &Submission) -> Result<Prepared<'_>, Rejection> {
             if count == 0 {
                 Cow::Borrowed(raw)
             } else {
-                Cow::Owned(raw.replace(FILENAME_PLACEHOLDER, filename))
+                Cow::Owned(substitute(raw, filename))
             }
         };
         fields.push(Field {
-            name,
             sent_name,
+            kind: resolved.kind,
+            known: resolved.known,
             raw,
             value,
         });
     }
-    if !index.contains_key(&FieldName::lenient("key")) {
-        return Err(Rejection::MissingField { field: "key" });
-    }
-    Ok(Prepared {
+    let prepared = Prepared {
         bucket: form.bucket(),
         fields,
+        known,
         index,
         size: file.size,
+    };
+    if prepared.position("key").is_none() {
+        return Err(Rejection::MissingField { field: "key" });
+    }
+    Ok(prepared)
+}
+
+/// Where `${filename}` starts in `value`, left to right. The placeholder
+/// cannot overlap itself, so these are exactly the matches
+/// `str::matches` finds.
+fn placeholders(value: &str) -> impl Iterator<Item = usize> + '_ {
+    value.match_indices('$').map(|(i, _)| i).filter(move |&i| {
+        value
+            .get(i..)
+            .is_some_and(|rest| rest.starts_with(FILENAME_PLACEHOLDER))
     })
+}
+
+/// `value` with every `${filename}` replaced by `filename`, as
+/// `str::replace` does.
+fn substitute(value: &str, filename: &str) -> String {
+    let mut out = String::with_capacity(value.len() + filename.len());
+    let mut done = 0;
+    for at in placeholders(value) {
+        out.push_str(value.get(done..at).unwrap_or_default());
+        out.push_str(filename);
+        done = at + FILENAME_PLACEHOLDER.len();
+    }
+    out.push_str(value.get(done..).unwrap_or_default());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn substitution_is_str_replace() {
+        for value in [
+            "",
+            "$",
+            "${filename}",
+            "${filename}${filename}",
+            "a${filename}b$c${filename",
+            "$${filename}}",
+            "${file${filename}name}",
+            "é${filename}🎉$",
+        ] {
+            for name in ["", "a.png", "${filename}", "é"] {
+                assert_eq!(
+                    substitute(value, name),
+                    value.replace(FILENAME_PLACEHOLDER, name),
+                    "{value} {name}"
+                );
+            }
+            assert_eq!(
+                placeholders(value).count(),
+                value.matches(FILENAME_PLACEHOLDER).count(),
+                "{value}"
+            );
+        }
+    }
 }

@@ -34,6 +34,27 @@ impl CredentialScope {
     /// Parses `x-amz-credential`; the service must be `s3` and the last part
     /// `aws4_request`.
     pub fn parse(value: &str) -> Result<CredentialScope, Rejection> {
+        ScopeRef::parse(value).map(|s| CredentialScope {
+            access_key_id: s.access_key_id.into(),
+            date_stamp: s.date_stamp.into(),
+            date: s.date,
+            region: s.region.into(),
+        })
+    }
+}
+
+/// A [`CredentialScope`] borrowing from the `x-amz-credential` value.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ScopeRef<'a> {
+    pub(crate) access_key_id: &'a str,
+    pub(crate) date_stamp: &'a str,
+    pub(crate) date: Date,
+    pub(crate) region: &'a str,
+}
+
+impl<'a> ScopeRef<'a> {
+    /// See [`CredentialScope::parse`].
+    pub(crate) fn parse(value: &'a str) -> Result<ScopeRef<'a>, Rejection> {
         let bad = |reason: &str| Rejection::MalformedCredential {
             value: value.into(),
             reason: reason.into(),
@@ -62,13 +83,26 @@ impl CredentialScope {
         if term != "aws4_request" {
             return Err(bad("the last part must be `aws4_request`"));
         }
-        Ok(CredentialScope {
-            access_key_id: id.into(),
-            date_stamp: date.into(),
+        Ok(ScopeRef {
+            access_key_id: id,
+            date_stamp: date,
             date: date_parsed,
-            region: region.into(),
+            region,
         })
     }
+}
+
+/// Checks the SigV4 fields' values: the algorithm, the credential scope,
+/// and the date on the scope's day.
+pub(crate) fn check_fields<'a>(
+    algorithm: &str,
+    credential: &'a str,
+    date: &str,
+) -> Result<ScopeRef<'a>, Rejection> {
+    check_algorithm(algorithm)?;
+    let scope = ScopeRef::parse(credential)?;
+    check_date(date, scope.date, scope.date_stamp)?;
+    Ok(scope)
 }
 
 /// Checks `x-amz-algorithm`.
@@ -86,7 +120,8 @@ pub(crate) fn check_algorithm(value: &str) -> Result<(), Rejection> {
 /// credential's date.
 pub(crate) fn check_date(
     value: &str,
-    scope: &CredentialScope,
+    scope_date: Date,
+    date_stamp: &str,
 ) -> Result<OffsetDateTime, Rejection> {
     let bad = |reason: &str| Rejection::MalformedDate {
         value: value.into(),
@@ -111,23 +146,25 @@ pub(crate) fn check_date(
         _ => None,
     }
     .ok_or_else(|| bad("the time is not valid"))?;
-    if date != scope.date {
+    if date != scope_date {
         return Err(bad(&format!(
-            "its date differs from the credential's date {}",
-            scope.date_stamp
+            "its date differs from the credential's date {date_stamp}"
         )));
     }
     Ok(PrimitiveDateTime::new(date, time).assume_utc())
 }
 
 fn parse_date_stamp(s: &str) -> Option<Date> {
-    if s.len() != 8 || !s.bytes().all(|c| c.is_ascii_digit()) {
+    let digits: &[u8; 8] = s.as_bytes().try_into().ok()?;
+    if !digits.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let year: i32 = s[..4].parse().ok()?;
-    let month: u8 = s[4..6].parse().ok()?;
-    let day: u8 = s[6..8].parse().ok()?;
-    Date::from_calendar_date(year, Month::try_from(month).ok()?, day).ok()
+    let number = |part: &[u8]| part.iter().fold(0u16, |n, d| n * 10 + u16::from(d - b'0'));
+    let (year, rest) = digits.split_at(4);
+    let (month, day) = rest.split_at(2);
+    let month = u8::try_from(number(month)).ok()?;
+    let day = u8::try_from(number(day)).ok()?;
+    Date::from_calendar_date(i32::from(number(year)), Month::try_from(month).ok()?, day).ok()
 }
 
 #[cfg(test)]
@@ -164,7 +201,7 @@ mod tests {
     fn dates() {
         let scope = CredentialScope::parse("AK/20300101/eu-west-1/s3/aws4_request").unwrap();
         assert_eq!(
-            check_date("20300101T235959Z", &scope).unwrap(),
+            check_date("20300101T235959Z", scope.date, &scope.date_stamp).unwrap(),
             time::macros::datetime!(2030-01-01 23:59:59 UTC)
         );
         for bad in [
@@ -178,7 +215,7 @@ mod tests {
         ] {
             assert!(
                 matches!(
-                    check_date(bad, &scope),
+                    check_date(bad, scope.date, &scope.date_stamp),
                     Err(Rejection::MalformedDate { .. })
                 ),
                 "{bad}"

@@ -1,0 +1,312 @@
+//! Field names as the verifier compares them: case-insensitively, as sent,
+//! without making canonical copies.
+
+use std::hash::{Hash, Hasher};
+use std::sync::OnceLock;
+
+use crate::rules::{self, FieldKind, FIELDS, IGNORE_PREFIX, META_PREFIX};
+
+/// The longest field name the length table covers; [`FIELDS`] has none
+/// longer (else [`lookup`] falls back to [`rules::lookup`]).
+const MAX_LEN: usize = 64;
+
+/// For each name length, the bit set of [`FIELDS`] entries of that length;
+/// `None` when the table cannot hold [`FIELDS`], or two of its names differ
+/// only in case (so an exact match might not be the first match).
+fn by_length() -> Option<&'static [u64; MAX_LEN]> {
+    static TABLE: OnceLock<Option<[u64; MAX_LEN]>> = OnceLock::new();
+    TABLE
+        .get_or_init(|| {
+            if FIELDS.len() > 64 {
+                return None;
+            }
+            for (i, a) in FIELDS.iter().enumerate() {
+                if FIELDS
+                    .get(..i)?
+                    .iter()
+                    .any(|b| a.name.eq_ignore_ascii_case(b.name))
+                {
+                    return None;
+                }
+            }
+            let mut table = [0u64; MAX_LEN];
+            for (i, spec) in FIELDS.iter().enumerate() {
+                *table.get_mut(spec.name.len())? |= 1 << i;
+            }
+            Some(table)
+        })
+        .as_ref()
+}
+
+/// A name looked up in the rule table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Resolved<'a> {
+    /// What [`rules::lookup`] says.
+    pub(crate) kind: Option<FieldKind<'a>>,
+    /// For a known field, its position in [`FIELDS`] (below 64), when the
+    /// length table covers the table.
+    pub(crate) known: Option<usize>,
+}
+
+/// [`rules::lookup`], with the known names found through their length:
+/// the same answer for every name.
+pub(crate) fn lookup(name: &str) -> Option<FieldKind<'_>> {
+    resolve(name).kind
+}
+
+/// Looks `name` up as [`rules::lookup`] does, and says where a known
+/// field is in [`FIELDS`].
+pub(crate) fn resolve(name: &str) -> Resolved<'_> {
+    let Some(table) = by_length() else {
+        return Resolved {
+            kind: rules::lookup(name),
+            known: None,
+        };
+    };
+    let mut candidates = table.get(name.len()).copied().unwrap_or(0);
+    while candidates != 0 {
+        let i = candidates.trailing_zeros() as usize;
+        candidates &= candidates - 1;
+        if let Some(spec) = FIELDS.get(i) {
+            if same_name(spec.name, name) {
+                return Resolved {
+                    kind: Some(FieldKind::Known(spec)),
+                    known: Some(i),
+                };
+            }
+        }
+    }
+    let kind = if let Some(rest) = rules::strip_prefix_ignore_case(name, META_PREFIX) {
+        Some(FieldKind::Meta(rest))
+    } else if rules::strip_prefix_ignore_case(name, IGNORE_PREFIX).is_some() {
+        Some(FieldKind::Ignored)
+    } else {
+        None
+    };
+    Resolved { kind, known: None }
+}
+
+/// `a.eq_ignore_ascii_case(b)`, eight bytes at a time.
+#[inline]
+pub(crate) fn same_name(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let (mut a_words, mut b_words) = (a.chunks_exact(8), b.chunks_exact(8));
+    for (x, y) in a_words.by_ref().zip(b_words.by_ref()) {
+        let x = u64::from_le_bytes(x.try_into().unwrap_or_default());
+        let y = u64::from_le_bytes(y.try_into().unwrap_or_default());
+        if x != y && lower(x) != lower(y) {
+            return false;
+        }
+    }
+    a_words
+        .remainder()
+        .iter()
+        .zip(b_words.remainder())
+        .all(|(x, y)| x.eq_ignore_ascii_case(y))
+}
+
+/// Each byte of `w` ASCII-lowercased, as `u8::to_ascii_lowercase` does.
+#[inline]
+fn lower(w: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let ascii = !w & HIGH;
+    let low = w & !HIGH;
+    // Per byte, without carries (a 7-bit value plus at most 0x3f): the top
+    // bit says `>= 'A'`, then `> 'Z'`.
+    let from_a = low + ONES * u64::from(0x80 - b'A');
+    let past_z = low + ONES * u64::from(0x80 - b'Z' - 1);
+    let upper = ascii & from_a & !past_z;
+    w | (upper >> 2)
+}
+
+/// Whether S3 needs no condition for a field: `policy`, `x-amz-signature`,
+/// `file` and `x-ignore-*`.
+pub(crate) fn exempt(name: &str, kind: Option<FieldKind<'_>>) -> bool {
+    match kind {
+        Some(FieldKind::Known(spec)) => is_unsigned(spec.name),
+        Some(FieldKind::Ignored) => true,
+        Some(FieldKind::Meta(_)) => false,
+        None => ["x-amz-signature", "file", "policy"]
+            .iter()
+            .any(|n| n.eq_ignore_ascii_case(name)),
+    }
+}
+
+/// `policy`, `x-amz-signature` or `file`: the fields the policy cannot
+/// cover (canonical spelling).
+fn is_unsigned(canonical: &str) -> bool {
+    matches!(canonical, "x-amz-signature" | "file" | "policy")
+}
+
+/// Whether a field's value is taken verbatim, `${filename}` and all:
+/// `policy` and `x-amz-signature`.
+pub(crate) fn is_verbatim(name: &str, kind: Option<FieldKind<'_>>) -> bool {
+    match kind {
+        Some(FieldKind::Known(spec)) => matches!(spec.name, "policy" | "x-amz-signature"),
+        Some(_) => false,
+        None => ["policy", "x-amz-signature"]
+            .iter()
+            .any(|n| n.eq_ignore_ascii_case(name)),
+    }
+}
+
+/// A name that hashes and compares as S3 compares field names: ASCII
+/// case-insensitively.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Caseless<'a>(pub(crate) &'a str);
+
+impl PartialEq for Caseless<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        same_name(self.0, other.0)
+    }
+}
+
+impl Eq for Caseless<'_> {}
+
+impl Hash for Caseless<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        let mut buf = [0u8; 32];
+        for chunk in self.0.as_bytes().chunks(buf.len()) {
+            for (to, from) in buf.iter_mut().zip(chunk) {
+                *to = from.to_ascii_lowercase();
+            }
+            state.write(buf.get(..chunk.len()).unwrap_or_default());
+        }
+        state.write_usize(self.0.len());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::hash_map::DefaultHasher;
+
+    #[test]
+    fn lookup_is_rules_lookup() {
+        let mut names: Vec<String> = Vec::new();
+        for spec in FIELDS {
+            names.push(spec.name.into());
+            names.push(spec.name.to_ascii_uppercase());
+            names.push(spec.name.to_ascii_lowercase());
+            names.push(format!("{}x", spec.name));
+            names.push(spec.name.get(1..).unwrap_or_default().into());
+        }
+        for other in [
+            "",
+            "x-amz-meta-",
+            "X-AMZ-META-Owner",
+            "x-amz-meta",
+            "x-ignore-",
+            "X-Ignore-a",
+            "x-ignor",
+            "ß",
+            "\u{212a}ey",
+            "kéy",
+            &"k".repeat(200),
+        ] {
+            names.push(other.into());
+        }
+        for name in &names {
+            assert_eq!(lookup(name), rules::lookup(name), "{name:?}");
+            let resolved = resolve(name);
+            match resolved.kind {
+                Some(FieldKind::Known(spec)) => {
+                    let i = resolved.known.unwrap();
+                    assert!(std::ptr::eq(&FIELDS[i], spec), "{name:?}");
+                }
+                _ => assert_eq!(resolved.known, None, "{name:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn same_name_is_eq_ignore_ascii_case() {
+        for a in 0..=255u8 {
+            for b in 0..=255u8 {
+                assert_eq!(
+                    lower(u64::from(a)) == lower(u64::from(b)),
+                    a.eq_ignore_ascii_case(&b),
+                    "{a} {b}"
+                );
+            }
+            let w = u64::from_le_bytes([a; 8]);
+            assert_eq!(
+                lower(w),
+                u64::from_le_bytes([a.to_ascii_lowercase(); 8]),
+                "{a}"
+            );
+        }
+        let names = [
+            "",
+            "a",
+            "A",
+            "key",
+            "KEY",
+            "kEy",
+            "x-amz-credential",
+            "X-AMZ-CREDENTIAL",
+            "x-amz-credentiaL",
+            "x-amz-credentiaM",
+            "Content-Type",
+            "content-type",
+            "content_type",
+            "\u{212a}ey",
+            "kéy",
+            "KÉY",
+            "@[`{",
+            "`{@[",
+            "x-amz-meta-Owner!",
+        ];
+        for a in names {
+            for b in names {
+                assert_eq!(same_name(a, b), a.eq_ignore_ascii_case(b), "{a} {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn exempt_and_verbatim_fields() {
+        for (name, exempt_, verbatim) in [
+            ("policy", true, true),
+            ("POLICY", true, true),
+            ("x-amz-signature", true, true),
+            ("X-Amz-Signature", true, true),
+            ("file", true, false),
+            ("File", true, false),
+            ("x-ignore-a", true, false),
+            ("key", false, false),
+            ("x-amz-meta-policy", false, false),
+            ("polic", false, false),
+            ("x-amz-security-token", false, false),
+        ] {
+            let kind = lookup(name);
+            assert_eq!(exempt(name, kind), exempt_, "{name}");
+            assert_eq!(
+                exempt(name, None),
+                exempt_ && !name.starts_with("x-ignore"),
+                "{name}"
+            );
+            assert_eq!(is_verbatim(name, kind), verbatim, "{name}");
+            assert_eq!(is_verbatim(name, None), verbatim, "{name}");
+        }
+    }
+
+    #[test]
+    fn caseless_names_hash_alike() {
+        let hash = |s: &str| {
+            let mut h = DefaultHasher::new();
+            Caseless(s).hash(&mut h);
+            h.finish()
+        };
+        let long = "X-Amz-Meta-".repeat(9);
+        assert_eq!(hash(&long), hash(&long.to_ascii_lowercase()));
+        assert_eq!(hash("Content-Type"), hash("content-TYPE"));
+        assert_ne!(hash("ab"), hash("abc"));
+        assert_eq!(Caseless("Key"), Caseless("kEY"));
+        assert_ne!(Caseless("key"), Caseless("\u{212a}ey"));
+    }
+}
