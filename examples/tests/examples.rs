@@ -15,6 +15,9 @@ mod custom_endpoint;
 #[allow(dead_code)]
 #[path = "../temporary_credentials.rs"]
 mod temporary_credentials;
+// The end-to-end suite's servers, quirks and signed S3 requests.
+#[path = "../../tests/tests/support/mod.rs"]
+mod support;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -170,6 +173,67 @@ fn custom_endpoint_uploads_to_the_local_store() {
         .send()
         .unwrap();
     assert_eq!(big.status(), 404, "a refused upload leaves nothing");
+}
+
+/// The example's own `run`, against every real store `./test.sh` started
+/// (Garage, s3s-fs), with the signer `main` builds from the AWS variables
+/// for them.
+#[test]
+fn custom_endpoint_uploads_to_real_stores() {
+    let Ok(raw) = std::env::var("POST_POLICY_E2E") else {
+        println!("skipped: POST_POLICY_E2E is not set; ./test.sh starts the stores and sets it");
+        return;
+    };
+    for server in support::parse_servers(&raw) {
+        let vars = |name: &str| match name {
+            "AWS_ACCESS_KEY_ID" => Some(server.access_key.clone()),
+            "AWS_SECRET_ACCESS_KEY" => Some(server.secret.clone()),
+            "AWS_SESSION_TOKEN" => server.session_token.clone(),
+            "AWS_REGION" => Some(server.region.clone()),
+            "AWS_ENDPOINT_URL_S3" => Some(server.endpoint.clone()),
+            _ => None,
+        };
+        let signer = Signer::from_lookup(&vars).unwrap();
+        for key in ["notes/hello.txt", "notes/big.txt"] {
+            let path = support::object_path(&server, key);
+            support::s3_request(&server, "DELETE", &path, "", &[], &[]);
+        }
+
+        // The key the store gives the note: the form's `notes/${filename}`
+        // with the file's name in it, but literally on s3s-fs.
+        let note = if support::has_quirk(&server, "no-filename-substitution") {
+            "notes/${filename}"
+        } else {
+            "notes/hello.txt"
+        };
+        let path = support::object_path(&server, note);
+        support::s3_request(&server, "DELETE", &path, "", &[], &[]);
+
+        let (accepted, refused) = custom_endpoint::run(&signer, &server.bucket).unwrap();
+        let name = &server.name;
+        assert_eq!(accepted.status, 201, "{name}: {}", accepted.body);
+        assert!(
+            accepted.body.contains(&format!("<Key>{note}</Key>")),
+            "{name}: {}",
+            accepted.body
+        );
+        let too_large = if support::has_quirk(&server, "size-refused-as-invalid-request") {
+            "<Code>InvalidRequest</Code>"
+        } else {
+            "<Code>EntityTooLarge</Code>"
+        };
+        assert_eq!(refused.status, 400, "{name}: {}", refused.body);
+        assert!(refused.body.contains(too_large), "{name}: {}", refused.body);
+
+        let stored = support::get(&server, note);
+        assert_eq!(stored.status, 200, "{name}: the note is stored");
+        assert_eq!(stored.bytes, b"Hello from post_policy!\n", "{name}");
+        assert_eq!(
+            support::get(&server, "notes/big.txt").status,
+            404,
+            "{name}: a refused upload leaves nothing"
+        );
+    }
 }
 
 #[test]
