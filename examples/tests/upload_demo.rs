@@ -4,12 +4,16 @@
 //! of `POST_POLICY_E2E` that has bucket CORS (Garage, as `./test.sh` starts
 //! it), in the demo's store mode:
 //!
-//! - a valid PNG is checked, uploaded with progress up to 100%, recorded by
-//!   the service once the store has it (a presigned `HEAD`), and previewed
-//!   from the store (a presigned `GET`);
-//! - a file over the declared 5 MB is refused by the page's own checks;
-//! - the same file with those checks skipped is refused by the storage, and
-//!   the page says so in the storage's words.
+//! - the file picker offers `image/*`, from the declaration's Content-Type
+//!   prefix;
+//! - a valid PNG, picked, is checked, uploaded with progress up to 100%,
+//!   recorded by the service once the store has it (a presigned `HEAD`),
+//!   and previewed from the store (a presigned `GET`); another, dropped on
+//!   the page, is too;
+//! - a file over the declared 5 MB, and a text file, are refused by the
+//!   page's own checks;
+//! - the same files with those checks skipped are refused by the storage,
+//!   and the page says so in the storage's words.
 //!
 //! Like `tests/tests/browser.rs` it fails, never skips, without
 //! `POST_POLICY_CHROMIUM` and `POST_POLICY_PLAYWRIGHT` (`./test.sh` sets
@@ -110,12 +114,15 @@ fn ensure(step: &Value, ok: bool, what: &str) {
     );
 }
 
-/// The files the steps upload, under `dir/files`: a valid PNG and one
-/// over the declared 5 MB.
+/// The files the steps upload, under `dir/files`: two valid PNGs (one to
+/// pick, one to drop), one over the declared 5 MB, and a text file.
 struct Files {
     photo: Vec<u8>,
     photo_file: PathBuf,
+    dropped: Vec<u8>,
+    dropped_file: PathBuf,
     huge_file: PathBuf,
+    text_file: PathBuf,
 }
 
 /// A fresh artifacts directory `browser-artifacts/NAME` with the files.
@@ -138,33 +145,46 @@ fn artifacts(name: &str) -> (PathBuf, Files) {
     huge.resize(5_000_001, 0);
     let huge_file = dir.join("files/huge.png");
     std::fs::write(&huge_file, &huge).unwrap();
+    let dropped = png(320, 200);
+    let dropped_file = dir.join("files/dropped.png");
+    std::fs::write(&dropped_file, &dropped).unwrap();
+    let text_file = dir.join("files/notes.txt");
+    std::fs::write(&text_file, "not an image\n").unwrap();
     (
         dir,
         Files {
             photo,
             photo_file,
+            dropped,
+            dropped_file,
             huge_file,
+            text_file,
         },
     )
 }
 
-/// Runs the three steps on the demo's page in Chromium; the report of each
-/// step, by name.
+/// Runs the steps on the demo's page in Chromium; the report of each step,
+/// by name.
 fn run_steps(dir: &Path, files: &Files, demo: &app::Demo) -> HashMap<String, Value> {
     let chromium = env_path("POST_POLICY_CHROMIUM");
     let playwright = env_path("POST_POLICY_PLAYWRIGHT");
     assert_ne!(demo.url(), demo.store_url(), "the store is another origin");
+    // Name, file, skip the page's checks, drop instead of picking.
     let steps = [
-        ("demo-photo", &files.photo_file, false),
-        ("demo-huge-page-check", &files.huge_file, false),
-        ("demo-huge-storage", &files.huge_file, true),
+        ("demo-photo", &files.photo_file, false, false),
+        ("demo-dropped", &files.dropped_file, false, true),
+        ("demo-huge-page-check", &files.huge_file, false, false),
+        ("demo-huge-storage", &files.huge_file, true, false),
+        ("demo-text-page-check", &files.text_file, false, false),
+        ("demo-text-storage", &files.text_file, true, true),
     ];
     let spec = json!({
         "chromium": chromium,
         "playwright": playwright,
         "artifacts": dir,
-        "steps": steps.iter().map(|(name, file, skip)| json!({
-            "name": name, "kind": "demo", "page": demo.url(), "file": file, "skip_checks": skip,
+        "steps": steps.iter().map(|(name, file, skip, drop)| json!({
+            "name": name, "kind": "demo", "page": demo.url(), "file": file,
+            "skip_checks": skip, "drop": drop,
         })).collect::<Vec<_>>(),
     });
     let spec_path = dir.join("spec.json");
@@ -197,71 +217,104 @@ fn run_steps(dir: &Path, files: &Files, demo: &app::Demo) -> HashMap<String, Val
         .collect()
 }
 
-/// What every run must show: the photo stored, recorded and previewed with
-/// the progress bar at 100%, the huge file refused by the page, then by the
-/// storage with `status` and S3 error `code`, in words.
-fn check_steps(seen: &HashMap<String, Value>, status: u16, code: &str) {
-    let step = &seen["demo-photo"];
-    ensure(step, step["ok"] == true, "the browser step failed");
-    ensure(
-        step,
-        step["outcome"] == "stored",
-        "the photo was not stored",
-    );
-    ensure(
-        step,
-        step["key"] == "user/42/photo.png",
-        "stored under another key",
-    );
-    ensure(
-        step,
-        step["progress"] == 100,
-        "the progress bar did not reach 100%",
-    );
-    ensure(
-        step,
-        step["natural_width"] == 640,
-        "the preview did not load from the store",
-    );
-    let screenshot = step["screenshot"].as_str().unwrap_or_default();
-    ensure(
-        step,
-        Path::new(screenshot).is_file(),
-        "no screenshot of the finished page",
-    );
+/// What a refusal by the storage looks like in the page.
+#[derive(Clone, Copy)]
+struct Refusal {
+    status: u16,
+    code: &'static str,
+}
 
-    let step = &seen["demo-huge-page-check"];
-    ensure(step, step["ok"] == true, "the browser step failed");
-    ensure(
-        step,
-        step["outcome"] == "rejected",
-        "the page's check did not refuse the file",
-    );
-    let text = step["text"].as_str().unwrap_or_default();
-    ensure(
-        step,
-        text.contains("5000001 bytes") && text.contains("5000000"),
-        "the page does not say why",
-    );
+/// How S3 refuses a file above `content-length-range`.
+const TOO_LARGE: Refusal = Refusal {
+    status: 400,
+    code: "EntityTooLarge",
+};
 
-    let step = &seen["demo-huge-storage"];
-    ensure(step, step["ok"] == true, "the browser step failed");
-    ensure(
-        step,
-        step["outcome"] == "refused" && step["status"] == status,
-        &format!("the storage did not refuse with {status}"),
-    );
-    ensure(
-        step,
-        step["code"] == code,
-        &format!("not the storage's code for a file too large ({code})"),
-    );
-    let text = step["text"].as_str().unwrap_or_default();
-    ensure(
-        step,
-        text.contains(&format!("The storage refused the upload: {code} (")),
-        "the refusal is not shown in words",
-    );
+/// How S3 refuses a form whose Content-Type the policy does not allow
+/// ("Invalid according to Policy: Policy Condition failed").
+const WRONG_TYPE: Refusal = Refusal {
+    status: 403,
+    code: "AccessDenied",
+};
+
+/// What every run must show: the picker filtered to `image/*`; the photo
+/// stored, recorded and previewed with the progress bar at 100%, the dropped
+/// one too; the huge file and the text file refused by the page, then by
+/// the storage as `too_large` and `wrong_type`, in words.
+fn check_steps(seen: &HashMap<String, Value>, too_large: Refusal, wrong_type: Refusal) {
+    for (name, key, width) in [
+        ("demo-photo", "user/42/photo.png", 640),
+        ("demo-dropped", "user/42/dropped.png", 320),
+    ] {
+        let step = &seen[name];
+        ensure(step, step["ok"] == true, "the browser step failed");
+        ensure(
+            step,
+            step["accept"] == "image/*",
+            "the file picker does not offer what the policy allows",
+        );
+        ensure(step, step["outcome"] == "stored", "the image was not stored");
+        ensure(step, step["key"] == key, "stored under another key");
+        ensure(
+            step,
+            step["progress"] == 100,
+            "the progress bar did not reach 100%",
+        );
+        ensure(
+            step,
+            step["natural_width"] == width,
+            "the preview did not load from the store",
+        );
+        let screenshot = step["screenshot"].as_str().unwrap_or_default();
+        ensure(
+            step,
+            Path::new(screenshot).is_file(),
+            "no screenshot of the finished page",
+        );
+    }
+
+    for (name, why) in [
+        ("demo-huge-page-check", ["5000001 bytes", "1 to 5000000 bytes"]),
+        ("demo-text-page-check", ["type \"text/plain\"", "only image/* is allowed"]),
+    ] {
+        let step = &seen[name];
+        ensure(step, step["ok"] == true, "the browser step failed");
+        ensure(
+            step,
+            step["outcome"] == "rejected",
+            "the page's check did not refuse the file",
+        );
+        let text = step["text"].as_str().unwrap_or_default();
+        ensure(
+            step,
+            text.starts_with("Not sent: ") && why.iter().all(|w| text.contains(w)),
+            "the page does not say why",
+        );
+    }
+
+    for (name, refusal, what) in [
+        ("demo-huge-storage", too_large, "a file too large"),
+        ("demo-text-storage", wrong_type, "a Content-Type outside the policy"),
+    ] {
+        let step = &seen[name];
+        ensure(step, step["ok"] == true, "the browser step failed");
+        ensure(
+            step,
+            step["outcome"] == "refused" && step["status"] == refusal.status,
+            &format!("the storage did not refuse {what} with {}", refusal.status),
+        );
+        ensure(
+            step,
+            step["code"] == refusal.code,
+            &format!("not the storage's code for {what} ({})", refusal.code),
+        );
+        let text = step["text"].as_str().unwrap_or_default();
+        ensure(
+            step,
+            text.contains(&format!("The storage refused the upload: {} (", refusal.code)),
+            "the refusal is not shown in words",
+        );
+    }
 }
 
 /// The service records only what the store has: a key never uploaded is
@@ -292,13 +345,85 @@ fn the_upload_demo_uploads_previews_and_shows_refusals() {
     )
     .unwrap();
     let seen = run_steps(&dir, &files, &demo);
-    check_steps(&seen, 400, "EntityTooLarge");
+    check_steps(&seen, TOO_LARGE, WRONG_TYPE);
     check_records_only_stored_keys(&demo);
     assert_eq!(
         demo.uploads(),
-        ["user/42/photo.png"],
+        ["user/42/photo.png", "user/42/dropped.png"],
         "what the service recorded"
     );
+}
+
+/// `GET /uploads/new` of a running demo: `{"url", "fields"}` and its
+/// policy JSON, decoded.
+fn new_upload(demo: &app::Demo) -> (Value, Value) {
+    use base64::Engine as _;
+    let reply = support::client()
+        .get(format!("{}/uploads/new", demo.url()))
+        .send()
+        .unwrap();
+    assert_eq!(reply.status(), 200, "GET /uploads/new");
+    let signed: Value = serde_json::from_str(&reply.text().unwrap()).unwrap();
+    let policy = base64::engine::general_purpose::STANDARD
+        .decode(signed["fields"]["policy"].as_str().unwrap())
+        .unwrap();
+    (signed, serde_json::from_slice(&policy).unwrap())
+}
+
+#[test]
+fn the_demo_signs_a_fresh_form_for_the_current_user_on_every_request() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("demo-fresh-forms");
+    let _ = std::fs::remove_dir_all(&dir);
+    let demo = app::start(
+        "127.0.0.1:0".parse().unwrap(),
+        app::Storage::Local { dir },
+    )
+    .unwrap();
+    let (first, first_policy) = new_upload(&demo);
+    // x-amz-date has whole seconds.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let before = time::OffsetDateTime::now_utc();
+    let (second, policy) = new_upload(&demo);
+    let after = time::OffsetDateTime::now_utc();
+
+    // serde_json's map lists keys sorted.
+    let keys: Vec<_> = second.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["fields", "url"], "boto3's shape");
+    assert_eq!(second["url"], demo.store_url());
+    let fields = &second["fields"];
+    assert_eq!(fields["key"], "user/42/${filename}", "the current user's folder");
+    assert_eq!(fields["success_action_status"], "201");
+    assert_ne!(
+        first["fields"]["x-amz-date"], fields["x-amz-date"],
+        "signed per request, not once"
+    );
+    assert_ne!(first["fields"]["x-amz-signature"], fields["x-amz-signature"]);
+    assert_ne!(first_policy["expiration"], policy["expiration"]);
+
+    // Valid for the declared 10 minutes from the request.
+    let expiration = time::OffsetDateTime::parse(
+        policy["expiration"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    let lifetime = time::Duration::minutes(10);
+    assert!(
+        expiration >= (before + lifetime).replace_millisecond(0).unwrap()
+            && expiration <= after + lifetime,
+        "expiration {expiration} is not 10 minutes after the request ({before} to {after})"
+    );
+    let conditions = policy["conditions"].to_string();
+    for condition in [
+        r#"["starts-with","$key","user/42/"]"#,
+        r#"["content-length-range",1,5000000]"#,
+        r#"["starts-with","$Content-Type","image/"]"#,
+        r#"{"bucket":"uploads"}"#,
+    ] {
+        assert!(
+            conditions.contains(condition),
+            "{condition} not in {conditions}"
+        );
+    }
 }
 
 #[test]
@@ -358,7 +483,12 @@ fn against_store(server: &support::Server) {
         reply.text()
     );
     // Nothing left from an earlier run.
-    for key in ["user/42/photo.png", "user/42/huge.png"] {
+    for key in [
+        "user/42/photo.png",
+        "user/42/dropped.png",
+        "user/42/huge.png",
+        "user/42/notes.txt",
+    ] {
         let path = support::object_path(server, key);
         let reply = support::s3_request(server, "DELETE", &path, "", &[], &[]);
         assert!(
@@ -378,39 +508,45 @@ fn against_store(server: &support::Server) {
 
     let seen = run_steps(&dir, &files, &demo);
     let too_large = if support::has_quirk(server, "size-refused-as-invalid-request") {
-        "InvalidRequest"
+        Refusal {
+            status: 400,
+            code: "InvalidRequest",
+        }
     } else {
-        "EntityTooLarge"
+        TOO_LARGE
     };
-    check_steps(&seen, 400, too_large);
+    check_steps(&seen, too_large, WRONG_TYPE);
     check_records_only_stored_keys(&demo);
     assert_eq!(
         demo.uploads(),
-        ["user/42/photo.png"],
+        ["user/42/photo.png", "user/42/dropped.png"],
         "{}: what the service recorded",
         server.name
     );
-    let stored = support::get(server, "user/42/photo.png");
-    assert_eq!(
-        stored.status, 200,
-        "{}: the photo is not stored",
-        server.name
-    );
-    assert!(
-        stored.bytes == files.photo,
-        "{}: other bytes stored",
-        server.name
-    );
-    assert_eq!(
-        stored.content_type.as_deref(),
-        Some("image/png"),
-        "{}: stored Content-Type",
-        server.name
-    );
-    assert_eq!(
-        support::get(server, "user/42/huge.png").status,
-        404,
-        "{}: the refused file was stored",
-        server.name
-    );
+    for (key, bytes) in [
+        ("user/42/photo.png", &files.photo),
+        ("user/42/dropped.png", &files.dropped),
+    ] {
+        let stored = support::get(server, key);
+        assert_eq!(stored.status, 200, "{}: {key} is not stored", server.name);
+        assert!(
+            &stored.bytes == bytes,
+            "{}: other bytes stored for {key}",
+            server.name
+        );
+        assert_eq!(
+            stored.content_type.as_deref(),
+            Some("image/png"),
+            "{}: stored Content-Type of {key}",
+            server.name
+        );
+    }
+    for key in ["user/42/huge.png", "user/42/notes.txt"] {
+        assert_eq!(
+            support::get(server, key).status,
+            404,
+            "{}: the refused {key} was stored",
+            server.name
+        );
+    }
 }

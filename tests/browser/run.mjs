@@ -4,15 +4,16 @@
 //
 // SPEC: {"chromium": path, "playwright": dir holding node_modules/playwright-core,
 //        "artifacts": dir, "steps": [{"name", "kind": "form" | "xhr" | "demo",
-//        "page": url, "file": path, "skip_checks": bool (demo only)}]}
+//        "page": url, "file": path, "skip_checks": bool, "drop": bool (demo only)}]}
 //
 // "form": opens the page, picks the file in the page's <form>, submits it and
 // records the storage's answer (the navigation's response).
 // "xhr": opens the page, picks the file, clicks #upload and waits for the
 // page to set window.uploadResult (see upload.html).
 // "demo": opens the upload demo's page, ticks its "skip the page's checks" box
-// when skip_checks, picks the file and waits for the page to set
-// window.demoResult (see examples/upload_demo/page.html).
+// when skip_checks, picks the file (or, when drop, drops it on the page's
+// drop zone) and waits for the page to set window.demoResult (see
+// examples/upload_demo/page.html).
 //
 // Every step keeps a screenshot and the page's console log under
 // artifacts/; the paths are in the output. Prints one JSON object on stdout:
@@ -23,7 +24,10 @@
 import { createRequire } from 'node:module';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, extname, join } from 'node:path';
+
+// The media type a browser gives a dropped file, by extension.
+const MEDIA_TYPES = { '.png': 'image/png', '.txt': 'text/plain' };
 
 const started = Date.now();
 const spec = JSON.parse(readFileSync(process.argv[2], 'utf8'));
@@ -125,10 +129,28 @@ async function uploadXhr(page, step) {
   return await handle.jsonValue();
 }
 
-// Picks the file in the upload demo's page, which uploads it at once.
+// Picks the file in the upload demo's page (or drops it on the page's drop
+// zone when step.drop), which uploads it at once; reports the page's result
+// and the file picker's accept filter.
 async function uploadDemo(page, step) {
   if (step.skip_checks) await page.locator('#skip-checks').check();
-  await page.locator('#file').setInputFiles(step.file);
+  const accept = await page.locator('#file').getAttribute('accept');
+  if (step.drop) {
+    const name = basename(step.file);
+    const type = MEDIA_TYPES[extname(name).toLowerCase()] ?? '';
+    const data = readFileSync(step.file).toString('base64');
+    const transfer = await page.evaluateHandle(({ data, name, type }) => {
+      const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([bytes], name, { type }));
+      return transfer;
+    }, { data, name, type });
+    await page.dispatchEvent('#drop', 'dragover', { dataTransfer: transfer });
+    await page.dispatchEvent('#drop', 'drop', { dataTransfer: transfer });
+  } else {
+    await page.locator('#file').setInputFiles(step.file);
+  }
   const handle = await page.waitForFunction(() => window.demoResult);
-  return await handle.jsonValue();
+  return { accept, ...(await handle.jsonValue()) };
 }
+
