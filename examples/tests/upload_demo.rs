@@ -253,7 +253,11 @@ fn check_steps(seen: &HashMap<String, Value>, too_large: Refusal, wrong_type: Re
             step["accept"] == "image/*",
             "the file picker does not offer what the policy allows",
         );
-        ensure(step, step["outcome"] == "stored", "the image was not stored");
+        ensure(
+            step,
+            step["outcome"] == "stored",
+            "the image was not stored",
+        );
         ensure(step, step["key"] == key, "stored under another key");
         ensure(
             step,
@@ -274,8 +278,14 @@ fn check_steps(seen: &HashMap<String, Value>, too_large: Refusal, wrong_type: Re
     }
 
     for (name, why) in [
-        ("demo-huge-page-check", ["5000001 bytes", "1 to 5000000 bytes"]),
-        ("demo-text-page-check", ["type \"text/plain\"", "only image/* is allowed"]),
+        (
+            "demo-huge-page-check",
+            ["5000001 bytes", "1 to 5000000 bytes"],
+        ),
+        (
+            "demo-text-page-check",
+            ["type \"text/plain\"", "only image/* is allowed"],
+        ),
     ] {
         let step = &seen[name];
         ensure(step, step["ok"] == true, "the browser step failed");
@@ -294,7 +304,11 @@ fn check_steps(seen: &HashMap<String, Value>, too_large: Refusal, wrong_type: Re
 
     for (name, refusal, what) in [
         ("demo-huge-storage", too_large, "a file too large"),
-        ("demo-text-storage", wrong_type, "a Content-Type outside the policy"),
+        (
+            "demo-text-storage",
+            wrong_type,
+            "a Content-Type outside the policy",
+        ),
     ] {
         let step = &seen[name];
         ensure(step, step["ok"] == true, "the browser step failed");
@@ -311,7 +325,10 @@ fn check_steps(seen: &HashMap<String, Value>, too_large: Refusal, wrong_type: Re
         let text = step["text"].as_str().unwrap_or_default();
         ensure(
             step,
-            text.contains(&format!("The storage refused the upload: {} (", refusal.code)),
+            text.contains(&format!(
+                "The storage refused the upload: {} (",
+                refusal.code
+            )),
             "the refusal is not shown in words",
         );
     }
@@ -374,11 +391,7 @@ fn new_upload(demo: &app::Demo) -> (Value, Value) {
 fn the_demo_signs_a_fresh_form_for_the_current_user_on_every_request() {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("demo-fresh-forms");
     let _ = std::fs::remove_dir_all(&dir);
-    let demo = app::start(
-        "127.0.0.1:0".parse().unwrap(),
-        app::Storage::Local { dir },
-    )
-    .unwrap();
+    let demo = app::start("127.0.0.1:0".parse().unwrap(), app::Storage::Local { dir }).unwrap();
     let (first, first_policy) = new_upload(&demo);
     // x-amz-date has whole seconds.
     std::thread::sleep(std::time::Duration::from_millis(1100));
@@ -391,13 +404,19 @@ fn the_demo_signs_a_fresh_form_for_the_current_user_on_every_request() {
     assert_eq!(keys, ["fields", "url"], "boto3's shape");
     assert_eq!(second["url"], demo.store_url());
     let fields = &second["fields"];
-    assert_eq!(fields["key"], "user/42/${filename}", "the current user's folder");
+    assert_eq!(
+        fields["key"], "user/42/${filename}",
+        "the current user's folder"
+    );
     assert_eq!(fields["success_action_status"], "201");
     assert_ne!(
         first["fields"]["x-amz-date"], fields["x-amz-date"],
         "signed per request, not once"
     );
-    assert_ne!(first["fields"]["x-amz-signature"], fields["x-amz-signature"]);
+    assert_ne!(
+        first["fields"]["x-amz-signature"],
+        fields["x-amz-signature"]
+    );
     assert_ne!(first_policy["expiration"], policy["expiration"]);
 
     // Valid for the declared 10 minutes from the request.
