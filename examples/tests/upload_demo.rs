@@ -534,7 +534,15 @@ fn against_store(server: &support::Server) {
     } else {
         TOO_LARGE
     };
-    check_steps(&seen, too_large, WRONG_TYPE);
+    let wrong_type = if support::has_quirk(server, "condition-refused-as-invalid-request") {
+        Refusal {
+            status: 400,
+            code: "InvalidRequest",
+        }
+    } else {
+        WRONG_TYPE
+    };
+    check_steps(&seen, too_large, wrong_type);
     check_records_only_stored_keys(&demo);
     assert_eq!(
         demo.uploads(),

@@ -85,6 +85,14 @@ pub const QUIRKS: &[Quirk] = &[
     },
     Quirk {
         server: "garage",
+        name: "condition-refused-as-invalid-request",
+        what: "refuses a form whose field fails a policy condition with 400 `InvalidRequest` \
+               (\"Key 'content-type' has value not allowed in policy\") where AWS says 403 \
+               `AccessDenied` (\"Policy Condition failed\")",
+        differential: None,
+    },
+    Quirk {
+        server: "garage",
         name: "size-refused-as-invalid-request",
         what: "refuses a file outside `content-length-range` with 400 `InvalidRequest` (\"File \
                size does not match policy\") where AWS says `EntityTooLarge` or `EntityTooSmall`",
