@@ -38,6 +38,17 @@ impl Config {
     /// Settings storing objects under `dir`, for buckets in `region`, with no
     /// credentials yet (every form is then refused with
     /// `InvalidAccessKeyId`), any origin allowed and any bucket served.
+    ///
+    /// ```
+    /// # use post_policy_local::Config;
+    /// # use policy_runtime::Region;
+    /// let config = Config::new("uploads", Region::new("eu-west-1")?);
+    /// assert_eq!(config.dir(), std::path::Path::new("uploads"));
+    /// assert_eq!(config.access_key_ids().count(), 0);
+    /// assert_eq!(config.allowed_origins(), ["*"]);
+    /// assert!(config.serves_bucket("any-bucket"));
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn new(dir: impl AsRef<Path>, region: Region) -> Config {
         Config {
             dir: dir.as_ref().to_path_buf(),
@@ -50,6 +61,16 @@ impl Config {
 
     /// Adds credentials forms may be signed with (several may be added; an
     /// access key id added twice keeps its first secret).
+    ///
+    /// ```
+    /// # use post_policy_local::Config;
+    /// # use policy_runtime::{Credentials, Region};
+    /// let config = Config::new("uploads", Region::new("eu-west-1")?)
+    ///     .credentials(Credentials::new("AKID1", "one")?)
+    ///     .credentials(Credentials::new("AKID2", "two")?);
+    /// assert_eq!(config.access_key_ids().collect::<Vec<_>>(), ["AKID1", "AKID2"]);
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn credentials(mut self, credentials: Credentials) -> Config {
         self.credentials.push(credentials);
         self
@@ -57,6 +78,17 @@ impl Config {
 
     /// Adds an origin (`scheme://host[:port]`) whose pages may post and
     /// read objects, or `*` for any. Without any, every origin is allowed.
+    ///
+    /// ```
+    /// # use post_policy_local::Config;
+    /// # use policy_runtime::Region;
+    /// let config = Config::new("uploads", Region::new("eu-west-1")?)
+    ///     .allow_origin("http://localhost:5173")
+    ///     .allow_origin("https://app.example");
+    /// assert_eq!(config.allowed_origins(), ["http://localhost:5173", "https://app.example"]);
+    /// assert_eq!(config.allow_origin_for(Some("http://evil.example")), None);
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn allow_origin(mut self, origin: impl Into<String>) -> Config {
         self.origins.push(origin.into());
         self
@@ -65,22 +97,57 @@ impl Config {
     /// Adds a bucket to serve. Without any, every valid bucket name is
     /// served (the signed policy names the bucket anyway); with some, others
     /// answer `NoSuchBucket`.
+    ///
+    /// ```
+    /// # use post_policy_local::Config;
+    /// # use policy_runtime::Region;
+    /// let config = Config::new("uploads", Region::new("eu-west-1")?).bucket("photos").bucket("docs");
+    /// assert!(config.serves_bucket("docs"));
+    /// assert!(!config.serves_bucket("videos"));
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn bucket(mut self, bucket: impl Into<String>) -> Config {
         self.buckets.push(bucket.into());
         self
     }
 
     /// Where objects are stored.
+    ///
+    /// ```
+    /// # use post_policy_local::Config;
+    /// # use policy_runtime::Region;
+    /// let config = Config::new("/srv/uploads", Region::new("eu-west-1")?);
+    /// assert_eq!(config.dir().join("photos"), std::path::Path::new("/srv/uploads/photos"));
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn dir(&self) -> &Path {
         &self.dir
     }
 
     /// The region credential scopes must name.
+    ///
+    /// ```
+    /// # use post_policy_local::Config;
+    /// # use policy_runtime::Region;
+    /// let config = Config::new("uploads", Region::new("eu-west-1")?);
+    /// assert_eq!(config.region().as_str(), "eu-west-1");
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn region(&self) -> &Region {
         &self.region
     }
 
     /// The access key ids forms may be signed with.
+    ///
+    /// ```
+    /// # use post_policy_local::Config;
+    /// # use policy_runtime::{Credentials, Region};
+    /// let config = Config::new("uploads", Region::new("eu-west-1")?);
+    /// assert_eq!(config.access_key_ids().next(), None);
+    /// let config = config.credentials(Credentials::new("AKID", "secret")?);
+    /// assert_eq!(config.access_key_ids().collect::<Vec<_>>(), ["AKID"]);
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn access_key_ids(&self) -> impl Iterator<Item = &str> {
         self.credentials.iter().map(Credentials::access_key_id)
     }
@@ -90,6 +157,15 @@ impl Config {
     }
 
     /// The origins allowed; `["*"]` when any is.
+    ///
+    /// ```
+    /// # use post_policy_local::Config;
+    /// # use policy_runtime::Region;
+    /// let config = Config::new("uploads", Region::new("eu-west-1")?);
+    /// assert_eq!(config.allowed_origins(), ["*"]);
+    /// assert_eq!(config.allow_origin("http://localhost:3000").allowed_origins(), ["http://localhost:3000"]);
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn allowed_origins(&self) -> Vec<&str> {
         if self.origins.is_empty() {
             vec!["*"]
@@ -123,6 +199,16 @@ impl Config {
     }
 
     /// Whether `bucket` is served.
+    ///
+    /// ```
+    /// # use post_policy_local::Config;
+    /// # use policy_runtime::Region;
+    /// let any = Config::new("uploads", Region::new("eu-west-1")?);
+    /// assert!(any.serves_bucket("photos"));
+    /// let one = any.bucket("photos");
+    /// assert!(one.serves_bucket("photos") && !one.serves_bucket("Photos"));
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn serves_bucket(&self, bucket: &str) -> bool {
         self.buckets.is_empty() || self.buckets.iter().any(|b| b == bucket)
     }

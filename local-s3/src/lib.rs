@@ -107,6 +107,19 @@ impl LocalS3 {
     /// what an earlier run left half-written.
     ///
     /// Fails when the directory cannot be created or written.
+    ///
+    /// ```
+    /// # use post_policy_local::{Config, LocalS3};
+    /// # use policy_runtime::Region;
+    /// let dir = std::env::temp_dir().join(format!("post-policy-local-open-{}", std::process::id()));
+    /// LocalS3::new(Config::new(&dir, Region::new("us-east-1")?))?;
+    /// assert!(dir.join(".incoming").is_dir());
+    /// // A directory that cannot be created: its parent is a file.
+    /// # std::fs::write(dir.join("file"), b"")?;
+    /// assert!(LocalS3::new(Config::new(dir.join("file/sub"), Region::new("us-east-1")?)).is_err());
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(config: Config) -> io::Result<LocalS3> {
         let store = Store::open(config.dir())?;
         let verifier = Verifier::new(config.credential_list().to_vec(), config.region().clone());
@@ -120,6 +133,17 @@ impl LocalS3 {
     }
 
     /// The configuration it runs with.
+    ///
+    /// ```
+    /// # use post_policy_local::{Config, LocalS3};
+    /// # use policy_runtime::Region;
+    /// # let dir = std::env::temp_dir().join(format!("post-policy-local-config-{}", std::process::id()));
+    /// let endpoint = LocalS3::new(Config::new(&dir, Region::new("eu-west-1")?).bucket("photos"))?;
+    /// assert_eq!(endpoint.config().region().as_str(), "eu-west-1");
+    /// assert!(!endpoint.config().serves_bucket("docs"));
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn config(&self) -> &Config {
         &self.state.config
     }
@@ -127,6 +151,34 @@ impl LocalS3 {
     /// The routes (`POST /{bucket}`, `GET`/`HEAD /{bucket}/{key}`, CORS
     /// preflights, S3's XML errors for anything else), for embedding in an
     /// axum application.
+    ///
+    /// ```
+    /// # use post_policy_local::{Config, LocalS3};
+    /// # use policy_runtime::Region;
+    /// # use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    /// # async fn get(addr: std::net::SocketAddr, path: &str) -> std::io::Result<String> {
+    /// #     let mut stream = tokio::net::TcpStream::connect(addr).await?;
+    /// #     stream.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes()).await?;
+    /// #     let mut answer = String::new();
+    /// #     stream.read_to_string(&mut answer).await?;
+    /// #     Ok(answer)
+    /// # }
+    /// # #[tokio::main]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = std::env::temp_dir().join(format!("post-policy-local-router-{}", std::process::id()));
+    /// let endpoint = LocalS3::new(Config::new(&dir, Region::new("us-east-1")?))?;
+    /// let app = axum::Router::new()
+    ///     .route("/health", axum::routing::get(|| async { "ok" }))
+    ///     .merge(endpoint.router());
+    /// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    /// let addr = listener.local_addr()?;
+    /// tokio::spawn(async move { axum::serve(listener, app).await });
+    /// assert!(get(addr, "/health").await?.ends_with("\r\n\r\nok"));
+    /// assert!(get(addr, "/photos/missing.png").await?.contains("<Code>NoSuchKey</Code>"));
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn router(&self) -> Router {
         Router::new()
             .route("/{bucket}", post(upload::post_object))
@@ -226,6 +278,19 @@ pub fn url_of(addr: SocketAddr) -> String {
 
 /// An endpoint serving on a background thread (see [`LocalS3::spawn`]).
 /// Dropping it stops the server and waits for it.
+///
+/// ```
+/// # use post_policy_local::{Config, LocalS3, Running};
+/// # use policy_runtime::Region;
+/// # let dir = std::env::temp_dir().join(format!("post-policy-local-running-{}", std::process::id()));
+/// let running: Running = LocalS3::new(Config::new(&dir, Region::new("us-east-1")?))?
+///     .spawn("127.0.0.1:0".parse()?)?;
+/// assert!(std::net::TcpStream::connect(running.addr()).is_ok());
+/// assert!(format!("{running:?}").contains(running.url()));
+/// running.stop()?;
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct Running {
     url: String,
@@ -237,17 +302,52 @@ pub struct Running {
 impl Running {
     /// `http://HOST:PORT`: the endpoint to sign forms for; a form for bucket
     /// `b` is posted to `{url}/b`.
+    ///
+    /// ```
+    /// # use post_policy_local::{Config, LocalS3};
+    /// # use policy_runtime::Region;
+    /// # let dir = std::env::temp_dir().join(format!("post-policy-local-url-{}", std::process::id()));
+    /// let running = LocalS3::new(Config::new(&dir, Region::new("us-east-1")?))?.spawn("127.0.0.1:0".parse()?)?;
+    /// assert_eq!(running.url(), format!("http://127.0.0.1:{}", running.addr().port()));
+    /// # running.stop()?;
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn url(&self) -> &str {
         &self.url
     }
 
     /// The address it listens on.
+    ///
+    /// ```
+    /// # use post_policy_local::{Config, LocalS3};
+    /// # use policy_runtime::Region;
+    /// # let dir = std::env::temp_dir().join(format!("post-policy-local-addr-{}", std::process::id()));
+    /// let running = LocalS3::new(Config::new(&dir, Region::new("us-east-1")?))?.spawn("127.0.0.1:0".parse()?)?;
+    /// assert!(running.addr().ip().is_loopback());
+    /// assert_ne!(running.addr().port(), 0); // the free port chosen
+    /// # running.stop()?;
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
 
     /// Stops accepting connections, lets the requests under way finish,
     /// and returns the server's result.
+    ///
+    /// ```
+    /// # use post_policy_local::{Config, LocalS3};
+    /// # use policy_runtime::Region;
+    /// # let dir = std::env::temp_dir().join(format!("post-policy-local-stop-{}", std::process::id()));
+    /// let running = LocalS3::new(Config::new(&dir, Region::new("us-east-1")?))?.spawn("127.0.0.1:0".parse()?)?;
+    /// let addr = running.addr();
+    /// running.stop()?;
+    /// assert!(std::net::TcpStream::connect(addr).is_err()); // no longer listening
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn stop(mut self) -> io::Result<()> {
         self.shut_down()
     }

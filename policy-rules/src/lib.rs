@@ -15,21 +15,58 @@
 //! ```
 
 /// Largest object a single POST upload may carry: 5 GiB.
+///
+/// ```
+/// # use policy_rules::MAX_UPLOAD_SIZE;
+/// let range = 1..=MAX_UPLOAD_SIZE; // the widest content-length-range S3 accepts
+/// assert!(range.contains(&(5 << 30)) && !range.contains(&((5 << 30) + 1)));
+/// ```
 pub const MAX_UPLOAD_SIZE: u64 = 5 * 1024 * 1024 * 1024;
 
 /// Largest object key S3 accepts, in UTF-8 bytes.
+///
+/// ```
+/// # use policy_rules::{ValueRule, MAX_KEY_LEN};
+/// assert!(ValueRule::Key.check(&"k".repeat(MAX_KEY_LEN)).is_ok());
+/// assert!(ValueRule::Key.check(&"k".repeat(MAX_KEY_LEN + 1)).is_err());
+/// ```
 pub const MAX_KEY_LEN: usize = 1024;
 
 /// Prefix of user-defined metadata fields (`x-amz-meta-*`).
+///
+/// ```
+/// # use policy_rules::{lookup, FieldKind, META_PREFIX};
+/// let name = format!("{META_PREFIX}owner");
+/// assert_eq!(lookup(&name), Some(FieldKind::Meta("owner")));
+/// ```
 pub const META_PREFIX: &str = "x-amz-meta-";
 
 /// Prefix of fields S3 ignores entirely (`x-ignore-*`): they need no condition.
+///
+/// ```
+/// # use policy_rules::{lookup, FieldKind, IGNORE_PREFIX};
+/// assert_eq!(lookup(&format!("{IGNORE_PREFIX}csrf-token")), Some(FieldKind::Ignored));
+/// assert_eq!(lookup("x-ignore"), None); // the prefix needs its trailing `-`
+/// ```
 pub const IGNORE_PREFIX: &str = "x-ignore-";
 
 /// The placeholder S3 replaces with the uploaded file's name.
+///
+/// ```
+/// # use policy_rules::FILENAME_PLACEHOLDER;
+/// let key = format!("uploads/{FILENAME_PLACEHOLDER}");
+/// assert_eq!(key.replace(FILENAME_PLACEHOLDER, "cat.png"), "uploads/cat.png");
+/// ```
 pub const FILENAME_PLACEHOLDER: &str = "${filename}";
 
 /// The canned ACLs S3 accepts in the `acl` field.
+///
+/// ```
+/// # use policy_rules::{lookup, FieldKind, ValueRule, CANNED_ACLS};
+/// assert!(CANNED_ACLS.contains(&"private") && !CANNED_ACLS.contains(&"Private"));
+/// let Some(FieldKind::Known(acl)) = lookup("acl") else { panic!() };
+/// assert_eq!(acl.value, ValueRule::OneOf(CANNED_ACLS));
+/// ```
 pub const CANNED_ACLS: &[&str] = &[
     "private",
     "public-read",
@@ -42,9 +79,25 @@ pub const CANNED_ACLS: &[&str] = &[
 ];
 
 /// The values S3 accepts in `success_action_status`.
+///
+/// ```
+/// # use policy_rules::{by_ident, ValueRule, SUCCESS_STATUSES};
+/// assert_eq!(SUCCESS_STATUSES, ["200", "201", "204"]);
+/// let status = by_ident("success_action_status").unwrap();
+/// assert_eq!(status.value, ValueRule::OneOf(SUCCESS_STATUSES));
+/// assert!(status.value.check("202").is_err());
+/// ```
 pub const SUCCESS_STATUSES: &[&str] = &["200", "201", "204"];
 
 /// Who puts a field into the form.
+///
+/// ```
+/// use policy_rules::{by_ident, Role};
+/// let role = |ident| by_ident(ident).unwrap().role;
+/// assert_eq!(role("content_type"), Role::User);
+/// assert_eq!(role("date"), Role::Signer);
+/// assert!(matches!(role("signature"), Role::Reserved));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {
     /// The policy author: a condition in the policy, a value in the form.
@@ -58,6 +111,15 @@ pub enum Role {
 }
 
 /// What values a field accepts.
+///
+/// ```
+/// use policy_rules::{by_ident, ValueRule};
+/// let rule = by_ident("storage_class").unwrap().value;
+/// let ValueRule::OneOf(classes) = rule else { panic!("{rule:?}") };
+/// assert!(classes.contains(&"GLACIER"));
+/// assert!(rule.check("glacier").unwrap_err().contains("write `GLACIER`"));
+/// assert_eq!(by_ident("bucket").unwrap().value, ValueRule::Bucket);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ValueRule {
     /// Any string.
@@ -77,6 +139,15 @@ pub enum ValueRule {
 }
 
 /// One form field S3 knows, and its rules.
+///
+/// ```
+/// use policy_rules::{lookup, FieldKind, FieldSpec, Role, ValueRule};
+/// let Some(FieldKind::Known(spec)) = lookup("SUCCESS_ACTION_REDIRECT") else { panic!() };
+/// let FieldSpec { name, ident, starts_with, value, role } = spec;
+/// assert_eq!((*name, *ident), ("success_action_redirect", "success_action_redirect"));
+/// assert!(*starts_with);
+/// assert_eq!((*value, *role), (ValueRule::HttpUrl, Role::User));
+/// ```
 #[derive(Debug, PartialEq, Eq)]
 pub struct FieldSpec {
     /// The field's canonical spelling in the form and the policy.
@@ -138,6 +209,15 @@ const LEGAL_HOLD: &[&str] = &["ON", "OFF"];
 
 /// Every field S3's POST upload knows, except `x-amz-meta-*` (see
 /// [`lookup`]).
+///
+/// ```
+/// use policy_rules::{Role, FIELDS};
+/// let key = FIELDS.iter().find(|f| f.name == "key").unwrap();
+/// assert!(key.starts_with);
+/// let signed: Vec<_> = FIELDS.iter().filter(|f| f.role == Role::Signer).map(|f| f.name).collect();
+/// assert_eq!(signed, ["x-amz-algorithm", "x-amz-credential", "x-amz-date", "x-amz-security-token"]);
+/// assert!(!FIELDS.iter().any(|f| f.name == "Content-MD5"));
+/// ```
 pub static FIELDS: &[FieldSpec] = &[
     user("bucket", "bucket", false, ValueRule::Bucket),
     user("key", "key", true, ValueRule::Key),
@@ -284,6 +364,15 @@ pub static FIELDS: &[FieldSpec] = &[
 ];
 
 /// What a field name refers to.
+///
+/// ```
+/// use policy_rules::{lookup, FieldKind};
+/// let Some(FieldKind::Known(spec)) = lookup("cache-control") else { panic!() };
+/// assert_eq!(spec.name, "Cache-Control");
+/// assert_eq!(lookup("x-amz-meta-Owner"), Some(FieldKind::Meta("Owner")));
+/// assert_eq!(lookup("X-Ignore-csrf"), Some(FieldKind::Ignored));
+/// assert_eq!(lookup("Content-MD5"), None);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FieldKind<'a> {
     /// A field from [`FIELDS`].
@@ -374,6 +463,12 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// `s` without `prefix`, compared ASCII case-insensitively.
+///
+/// ```
+/// use policy_rules::strip_prefix_ignore_case;
+/// assert_eq!(strip_prefix_ignore_case("X-Amz-Meta-Owner", "x-amz-meta-"), Some("Owner"));
+/// assert_eq!(strip_prefix_ignore_case("x-amz", "x-amz-meta-"), None);
+/// ```
 pub fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
     let head = s.get(..prefix.len())?;
     head.eq_ignore_ascii_case(prefix)

@@ -10,6 +10,10 @@ use crate::{Credentials, Endpoint, Error, Region, Signer};
 
 /// How long before their expiry credentials are fetched again, so a form
 /// signed now is not signed with credentials about to lapse.
+///
+/// ```
+/// assert_eq!(policy_runtime::REFRESH_MARGIN, std::time::Duration::from_secs(5 * 60));
+/// ```
 pub const REFRESH_MARGIN: Duration = Duration::from_secs(5 * 60);
 
 impl TryFrom<&aws_credential_types::Credentials> for Credentials {
@@ -48,7 +52,15 @@ impl TryFrom<&aws_credential_types::Credentials> for Credentials {
 ///     assert_eq!(signer.credentials().session_token(), Some("token"));
 ///     Ok::<(), policy_runtime::Error>(())
 /// };
-/// # let _ = per_request;
+/// # fn block_on<F: std::future::Future>(future: F) -> F::Output {
+/// #     use std::future::Future as _;
+/// #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+/// #     match std::pin::pin!(future).poll(&mut cx) {
+/// #         std::task::Poll::Ready(out) => out,
+/// #         std::task::Poll::Pending => unreachable!("these providers answer at once"),
+/// #     }
+/// # }
+/// # block_on(per_request)?;
 /// # Ok::<(), policy_runtime::Error>(())
 /// ```
 pub struct ProviderSigner {
@@ -60,6 +72,25 @@ pub struct ProviderSigner {
 
 impl ProviderSigner {
     /// Signers for `region`, with credentials from `provider`.
+    ///
+    /// ```
+    /// # use aws_credential_types::Credentials;
+    /// # use policy_runtime::{ProviderSigner, Region};
+    /// # fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    /// #     use std::future::Future as _;
+    /// #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    /// #     match std::pin::pin!(future).poll(&mut cx) {
+    /// #         std::task::Poll::Ready(out) => out,
+    /// #         std::task::Poll::Pending => unreachable!("these providers answer at once"),
+    /// #     }
+    /// # }
+    /// let sdk = Credentials::new("AK", "SK", None, None, "example");
+    /// let signers = ProviderSigner::new(sdk, Region::new("eu-west-1")?);
+    /// let signer = block_on(signers.signer())?;
+    /// assert_eq!(signer.credentials().access_key_id(), "AK");
+    /// assert_eq!(signer.region().as_str(), "eu-west-1");
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn new(provider: impl ProvideCredentials + 'static, region: Region) -> ProviderSigner {
         ProviderSigner {
             provider: SharedCredentialsProvider::new(provider),
@@ -70,6 +101,25 @@ impl ProviderSigner {
     }
 
     /// Posts to `endpoint` instead of AWS.
+    ///
+    /// ```
+    /// # use aws_credential_types::Credentials;
+    /// # use policy_runtime::{Endpoint, ProviderSigner, Region};
+    /// # fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    /// #     use std::future::Future as _;
+    /// #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    /// #     match std::pin::pin!(future).poll(&mut cx) {
+    /// #         std::task::Poll::Ready(out) => out,
+    /// #         std::task::Poll::Pending => unreachable!("these providers answer at once"),
+    /// #     }
+    /// # }
+    /// # let sdk = Credentials::new("AK", "SK", None, None, "example");
+    /// let signers = ProviderSigner::new(sdk, Region::new("garage")?)
+    ///     .with_endpoint(Endpoint::custom("http://127.0.0.1:3900")?);
+    /// let signer = block_on(signers.signer())?;
+    /// assert_eq!(signer.endpoint().url("photos", signer.region()), "http://127.0.0.1:3900/photos");
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn with_endpoint(mut self, endpoint: Endpoint) -> ProviderSigner {
         self.endpoint = Some(endpoint);
         self
@@ -77,6 +127,32 @@ impl ProviderSigner {
 
     /// A signer with credentials valid for at least [`REFRESH_MARGIN`]:
     /// the cached one, or one with credentials fetched now.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use std::time::{Duration, UNIX_EPOCH};
+    /// # use aws_credential_types::{credential_fn::provide_credentials_fn, provider::error::CredentialsError, Credentials};
+    /// # use policy_runtime::{Error, ProviderSigner, Region};
+    /// # fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    /// #     use std::future::Future as _;
+    /// #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    /// #     match std::pin::pin!(future).poll(&mut cx) {
+    /// #         std::task::Poll::Ready(out) => out,
+    /// #         std::task::Poll::Pending => unreachable!("these providers answer at once"),
+    /// #     }
+    /// # }
+    /// # let region = Region::new("us-east-1")?;
+    /// let lasting = ProviderSigner::new(Credentials::new("AK", "SK", None, None, "example"), region.clone());
+    /// let first = block_on(lasting.signer())?;
+    /// assert!(Arc::ptr_eq(&first, &block_on(lasting.signer())?)); // no expiry: cached
+    /// let lapsed = Credentials::new("AK", "SK", None, Some(UNIX_EPOCH + Duration::from_secs(1)), "example");
+    /// let lapsed = ProviderSigner::new(lapsed, region.clone());
+    /// assert!(!Arc::ptr_eq(&block_on(lapsed.signer())?, &block_on(lapsed.signer())?)); // fetched again
+    /// let failing = provide_credentials_fn(|| async { Err(CredentialsError::not_loaded("no profile")) });
+    /// let err = block_on(ProviderSigner::new(failing, region).signer()).unwrap_err();
+    /// assert!(matches!(err, Error::InvalidCredentials { .. }));
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub async fn signer(&self) -> Result<Arc<Signer>, Error> {
         if let Some(signer) = self.cached(SystemTime::now()) {
             return Ok(signer);

@@ -27,6 +27,16 @@ impl FieldName {
     /// Resolves a name a policy author may use in a condition: a known field
     /// or `x-amz-meta-*`. Unknown names get a "did you mean" error; names
     /// the signer sets, and `x-ignore-*`, are refused.
+    ///
+    /// ```
+    /// use policy_runtime::{Error, FieldName};
+    /// assert_eq!(FieldName::new("KEY")?.as_str(), "key");
+    /// assert!(matches!(FieldName::new("content_type"),
+    ///                  Err(Error::UnknownField { suggestion: Some("Content-Type"), .. })));
+    /// assert!(matches!(FieldName::new("x-amz-signature"), Err(Error::ReservedField { .. })));
+    /// assert!(matches!(FieldName::new("x-ignore-note"), Err(Error::InvalidFieldName { .. })));
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn new(name: &str) -> Result<FieldName, Error> {
         match rules::lookup(name) {
             Some(FieldKind::Known(spec)) if spec.role == Role::User => Ok(Self::known(spec)),
@@ -71,11 +81,25 @@ impl FieldName {
     }
 
     /// The canonical spelling.
+    ///
+    /// ```
+    /// # use policy_runtime::FieldName;
+    /// assert_eq!(FieldName::new("cache-control")?.as_str(), "Cache-Control");
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn as_str(&self) -> &str {
         &self.0
     }
 
     /// What this name refers to in the rule table, if anything.
+    ///
+    /// ```
+    /// use policy_runtime::{rules::FieldKind, FieldName};
+    /// assert!(matches!(FieldName::new("acl")?.kind(), Some(FieldKind::Known(spec)) if spec.ident == "acl"));
+    /// assert_eq!(FieldName::new("X-Amz-Meta-Owner")?.kind(), Some(FieldKind::Meta("owner")));
+    /// assert_eq!(FieldName::lenient("x-unknown").kind(), None);
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn kind(&self) -> Option<FieldKind<'_>> {
         rules::lookup(&self.0)
     }
@@ -145,6 +169,13 @@ pub enum Condition {
 
 impl Condition {
     /// An exact-match condition.
+    ///
+    /// ```
+    /// # use policy_runtime::{Condition, FieldName};
+    /// let c = Condition::eq(FieldName::new("acl")?, "private");
+    /// assert_eq!(c.to_string(), r#"{"acl": "private"}"#);
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn eq(field: FieldName, value: impl Into<String>) -> Condition {
         Condition::Eq {
             field,
@@ -153,6 +184,15 @@ impl Condition {
     }
 
     /// A starts-with condition.
+    ///
+    /// ```
+    /// # use policy_runtime::{Condition, FieldName};
+    /// let c = Condition::starts_with(FieldName::new("Content-Type")?, "image/");
+    /// assert_eq!(c.to_string(), r#"["starts-with", "$Content-Type", "image/"]"#);
+    /// // S3 matches `bucket` exactly only:
+    /// assert!(Condition::starts_with(FieldName::new("bucket")?, "team-").check().is_err());
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn starts_with(field: FieldName, prefix: impl Into<String>) -> Condition {
         Condition::StartsWith {
             field,
@@ -161,6 +201,14 @@ impl Condition {
     }
 
     /// The field this condition constrains; `None` for the size range.
+    ///
+    /// ```
+    /// # use policy_runtime::{Condition, FieldName};
+    /// let c = Condition::eq(FieldName::new("key")?, "a.txt");
+    /// assert_eq!(c.field().map(FieldName::as_str), Some("key"));
+    /// assert_eq!(Condition::ContentLengthRange { min: 0, max: 10 }.field(), None);
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn field(&self) -> Option<&FieldName> {
         match self {
             Condition::Eq { field, .. } | Condition::StartsWith { field, .. } => Some(field),

@@ -33,6 +33,15 @@ pub struct Credentials {
 impl Credentials {
     /// Long-term credentials. The access key id is printable ASCII without
     /// `/` (it becomes part of `x-amz-credential`); neither part is empty.
+    ///
+    /// ```
+    /// # use policy_runtime::Credentials;
+    /// let creds = Credentials::new("AKIDEXAMPLE", "wJalrEXAMPLE")?;
+    /// assert_eq!(creds.session_token(), None);
+    /// assert!(Credentials::new("AKID/EXAMPLE", "wJalrEXAMPLE").is_err());
+    /// assert!(Credentials::new("AKIDEXAMPLE", "").is_err());
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn new(
         access_key_id: impl Into<String>,
         secret_access_key: impl Into<String>,
@@ -62,6 +71,14 @@ impl Credentials {
 
     /// Adds the session token of temporary credentials; the signer then puts
     /// `x-amz-security-token` into both policy and form.
+    ///
+    /// ```
+    /// # use policy_runtime::Credentials;
+    /// let creds = Credentials::new("ASIAEXAMPLE", "wJalrEXAMPLE")?.with_session_token("FwoGEXAMPLE")?;
+    /// assert_eq!(creds.session_token(), Some("FwoGEXAMPLE"));
+    /// assert!(creds.with_session_token("line\nbreak").is_err());
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn with_session_token(mut self, token: impl Into<String>) -> Result<Credentials, Error> {
         let token = Zeroizing::new(token.into());
         if token.is_empty() || token.chars().any(char::is_control) {
@@ -113,16 +130,40 @@ impl Credentials {
     }
 
     /// The access key id (not secret).
+    ///
+    /// ```
+    /// # use policy_runtime::Credentials;
+    /// let creds = Credentials::new("AKIDEXAMPLE", "wJalrEXAMPLE")?;
+    /// assert_eq!(creds.access_key_id(), "AKIDEXAMPLE");
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn access_key_id(&self) -> &str {
         &self.access_key_id
     }
 
     /// The secret access key.
+    ///
+    /// ```
+    /// # use policy_runtime::Credentials;
+    /// let creds = Credentials::new("AKIDEXAMPLE", "wJalrEXAMPLE")?;
+    /// assert_eq!(creds.secret_access_key(), "wJalrEXAMPLE");
+    /// assert!(!format!("{creds:?}").contains("wJalr")); // `Debug` redacts it
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn secret_access_key(&self) -> &str {
         &self.secret_access_key
     }
 
     /// The session token of temporary credentials.
+    ///
+    /// ```
+    /// # use policy_runtime::Credentials;
+    /// let long_term = Credentials::new("AKIDEXAMPLE", "wJalrEXAMPLE")?;
+    /// assert_eq!(long_term.session_token(), None);
+    /// let temporary = long_term.with_session_token("FwoGEXAMPLE")?;
+    /// assert_eq!(temporary.session_token(), Some("FwoGEXAMPLE"));
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn session_token(&self) -> Option<&str> {
         self.session_token.as_deref().map(String::as_str)
     }

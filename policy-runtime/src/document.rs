@@ -48,6 +48,16 @@ impl PolicyDocument {
     /// A document with this expiration (in UTC, rounded down to whole
     /// milliseconds, S3's precision) and conditions, unchecked: see
     /// [`PolicyDocument::problems`].
+    ///
+    /// ```
+    /// use policy_runtime::{Condition, FieldName, PolicyDocument};
+    /// use time::macros::datetime;
+    /// let bucket = Condition::eq(FieldName::new("bucket")?, "b-1");
+    /// let doc = PolicyDocument::new(datetime!(2030-01-01 1:00:00.123456 +1), vec![bucket]);
+    /// assert_eq!(doc.to_json(),
+    ///            r#"{"expiration":"2030-01-01T00:00:00.123Z","conditions":[{"bucket":"b-1"}]}"#);
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn new(expiration: OffsetDateTime, conditions: Vec<Condition>) -> PolicyDocument {
         PolicyDocument {
             expiration: to_milliseconds(expiration),
@@ -56,11 +66,28 @@ impl PolicyDocument {
     }
 
     /// The instant after which S3 refuses the form.
+    ///
+    /// ```
+    /// # use policy_runtime::PolicyDocument;
+    /// # use time::macros::datetime;
+    /// let doc = PolicyDocument::from_json(r#"{"expiration":"2030-01-01T12:00:00.5Z","conditions":[]}"#)?;
+    /// assert_eq!(doc.expiration(), datetime!(2030-01-01 12:00:00.5 UTC));
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn expiration(&self) -> OffsetDateTime {
         self.expiration
     }
 
     /// Every condition, in document order.
+    ///
+    /// ```
+    /// # use policy_runtime::{Condition, PolicyDocument};
+    /// let doc = PolicyDocument::from_json(r#"{"expiration":"2030-01-01T00:00:00Z",
+    ///     "conditions":[{"bucket":"b-1"},["content-length-range",0,10]]}"#)?;
+    /// assert_eq!(doc.conditions()[0].to_string(), r#"{"bucket": "b-1"}"#);
+    /// assert_eq!(doc.conditions()[1], Condition::ContentLengthRange { min: 0, max: 10 });
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn conditions(&self) -> &[Condition] {
         &self.conditions
     }
@@ -82,6 +109,17 @@ impl PolicyDocument {
     }
 
     /// The compact JSON text of this document.
+    ///
+    /// ```
+    /// # use policy_runtime::{Condition, FieldName, PolicyDocument};
+    /// # use time::macros::datetime;
+    /// let doc = PolicyDocument::new(datetime!(2030-01-01 0:00 UTC), vec![
+    ///     Condition::starts_with(FieldName::new("key")?, "user/"),
+    ///     Condition::ContentLengthRange { min: 1, max: 10 },
+    /// ]);
+    /// assert_eq!(doc.to_json(), r#"{"expiration":"2030-01-01T00:00:00.000Z","conditions":[["starts-with","$key","user/"],["content-length-range",1,10]]}"#);
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn to_json(&self) -> String {
         let mut out = Vec::with_capacity(64 + 48 * self.conditions.len());
         self.write_json(&mut out);
@@ -95,6 +133,16 @@ impl PolicyDocument {
     }
 
     /// The base64 of [`PolicyDocument::to_json`]: the `policy` form field.
+    ///
+    /// ```
+    /// # use policy_runtime::PolicyDocument;
+    /// # use time::macros::datetime;
+    /// let doc = PolicyDocument::new(datetime!(2030-01-01 0:00 UTC), vec![]);
+    /// // {"expiration":"2030-01-01T00:00:00.000Z","conditions":[]}
+    /// assert_eq!(doc.to_base64(), "eyJleHBpcmF0aW9uIjoiMjAzMC0wMS0wMVQwMDowMDowMC4wMDBaIiwiY29uZGl0aW9ucyI6W119");
+    /// assert_eq!(PolicyDocument::from_base64(&doc.to_base64())?, doc);
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn to_base64(&self) -> String {
         BASE64.encode(self.to_json())
     }
@@ -103,6 +151,16 @@ impl PolicyDocument {
     /// `conditions` array, nothing else; each condition an object of string
     /// values or a known array form); S3's field rules are reported
     /// separately by [`PolicyDocument::problems`].
+    ///
+    /// ```
+    /// use policy_runtime::{Error, PolicyDocument};
+    /// let doc = PolicyDocument::from_json(
+    ///     r#"{"expiration":"2030-01-01T00:00:00Z","conditions":[["eq","$ACL","private"]]}"#)?;
+    /// assert_eq!(doc.conditions()[0].to_string(), r#"{"acl": "private"}"#);
+    /// let no_conditions = PolicyDocument::from_json(r#"{"expiration":"2030-01-01T00:00:00Z"}"#);
+    /// assert!(matches!(no_conditions, Err(Error::InvalidPolicyJson { .. })));
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn from_json(json: &str) -> Result<PolicyDocument, Error> {
         RawDocument::parse(json).map(RawDocument::into_document)
     }

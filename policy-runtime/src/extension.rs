@@ -51,10 +51,45 @@ use crate::{Condition, Error};
 pub trait Extension {
     /// The canonical names of every field the conditions constrain, such as
     /// `"key"` or `"x-amz-meta-tenant"`.
+    ///
+    /// ```
+    /// # use policy_runtime::{post_policy, Condition, Error, Extension, FieldName};
+    /// # struct Team(&'static str);
+    /// # const fn team(name: &'static str) -> Team { Team(name) }
+    /// impl Extension for Team {
+    ///     const FIELDS: &'static [&'static str] = &[]; // but its condition is on `x-amz-meta-team`
+    /// #   fn conditions(&self) -> Result<Vec<Condition>, Error> {
+    /// #       Ok(vec![Condition::eq(FieldName::new("x-amz-meta-team")?, self.0)])
+    /// #   }
+    /// }
+    /// let upload = post_policy!(bucket = "uploads", key starts_with "u/", team("red"));
+    /// let err = upload.to_policy().unwrap_err();
+    /// assert!(matches!(err, Error::UndeclaredExtensionField { field, .. } if field == "x-amz-meta-team"));
+    /// ```
     const FIELDS: &'static [&'static str];
 
     /// The conditions, in the order they appear in the policy. Each is
     /// checked against S3's rules and against [`Extension::FIELDS`] when
     /// signing.
+    ///
+    /// ```
+    /// # use policy_runtime::{post_policy, Condition, Credentials, Error, Extension, FieldName, Region, Signer};
+    /// # use time::macros::datetime;
+    /// # struct Team(&'static str);
+    /// # const fn team(name: &'static str) -> Team { Team(name) }
+    /// # impl Extension for Team {
+    /// #     const FIELDS: &'static [&'static str] = &["x-amz-meta-team"];
+    /// #     fn conditions(&self) -> Result<Vec<Condition>, Error> {
+    /// #         Ok(vec![Condition::eq(FieldName::new("x-amz-meta-team")?, self.0)])
+    /// #     }
+    /// # }
+    /// # let signer = Signer::new(Credentials::new("AK", "SK")?, Region::new("us-east-1")?);
+    /// let conditions = team("red").conditions()?;
+    /// assert_eq!(conditions[0].to_string(), r#"{"x-amz-meta-team": "red"}"#);
+    /// let upload = post_policy!(bucket = "uploads", key starts_with "u/", team("red"));
+    /// let post = upload.sign_at(&signer, datetime!(2026-11-22 12:00 UTC))?;
+    /// assert_eq!(post.field("x-amz-meta-team"), Some("red"));
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     fn conditions(&self) -> Result<Vec<Condition>, Error>;
 }

@@ -12,6 +12,19 @@ use crate::{rules, FieldName};
 
 /// A field the client fills in itself, because the policy only fixes its
 /// prefix (`starts-with`).
+///
+/// ```
+/// # use policy_runtime::{ClientField, Credentials, FieldName, Policy, Region, Signer};
+/// # use time::{macros::datetime, Duration};
+/// # let signer = Signer::new(Credentials::new("AK", "SK")?, Region::new("us-east-1")?);
+/// let policy = Policy::builder().bucket("examplebucket")?.key_starts_with("u/")?
+///     .starts_with("Content-Type", "image/")?.expires_in(Duration::minutes(10)).build()?;
+/// let post = signer.sign_at(&policy, datetime!(2026-11-22 12:00 UTC))?;
+/// let content_type = ClientField { name: FieldName::new("Content-Type")?, prefix: "image/".into() };
+/// assert_eq!(post.client_fields(), [content_type]);
+/// assert_eq!(post.field("Content-Type"), None); // the browser sends it
+/// # Ok::<(), policy_runtime::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClientField {
     /// The field.
@@ -77,6 +90,19 @@ enum Name {
 
 impl SignedPost {
     /// The URL to post the form to.
+    ///
+    /// ```
+    /// # use policy_runtime::{Credentials, Endpoint, Policy, Region, Signer};
+    /// # use time::{macros::datetime, Duration};
+    /// # let signer = Signer::new(Credentials::new("AK", "SK")?, Region::new("us-east-1")?);
+    /// # let policy = Policy::builder().bucket("examplebucket")?.key("a.txt")?
+    /// #     .expires_in(Duration::minutes(10)).build()?;
+    /// let post = signer.sign_at(&policy, datetime!(2026-11-22 12:00 UTC))?;
+    /// assert_eq!(post.url(), "https://examplebucket.s3.us-east-1.amazonaws.com/");
+    /// let local = signer.with_endpoint(Endpoint::custom("http://127.0.0.1:9000")?);
+    /// assert_eq!(local.sign_at(&policy, datetime!(2026-11-22 12:00 UTC))?.url(), "http://127.0.0.1:9000/examplebucket");
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn url(&self) -> &str {
         self.text(self.url)
     }
@@ -85,6 +111,20 @@ impl SignedPost {
     /// conditions, the signer's fields, `policy`, `x-amz-signature`. Send
     /// them, then any [client fields](SignedPost::client_fields), then the
     /// file.
+    ///
+    /// ```
+    /// # use policy_runtime::{Credentials, Policy, Region, Signer};
+    /// # use time::{macros::datetime, Duration};
+    /// # let signer = Signer::new(Credentials::new("AK", "SK")?, Region::new("us-east-1")?);
+    /// # let policy = Policy::builder().bucket("examplebucket")?.key("a.txt")?.acl("private")?
+    /// #     .expires_in(Duration::minutes(10)).build()?;
+    /// let post = signer.sign_at(&policy, datetime!(2026-11-22 12:00 UTC))?;
+    /// let fields: Vec<(&str, &str)> = post.fields().take(4).collect();
+    /// assert_eq!(fields, [("key", "a.txt"), ("acl", "private"), ("x-amz-algorithm", "AWS4-HMAC-SHA256"),
+    ///                     ("x-amz-credential", "AK/20261122/us-east-1/s3/aws4_request")]);
+    /// assert_eq!(post.fields().len(), 7); // then x-amz-date, policy, x-amz-signature
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn fields(&self) -> impl ExactSizeIterator<Item = (&str, &str)> {
         self.fields.iter().map(|&(name, value)| {
             let name = match name {
@@ -116,31 +156,103 @@ impl SignedPost {
     }
 
     /// Fields the client must add itself: the policy fixes only a prefix.
+    ///
+    /// ```
+    /// # use policy_runtime::{Credentials, Policy, Region, Signer};
+    /// # use time::{macros::datetime, Duration};
+    /// # let signer = Signer::new(Credentials::new("AK", "SK")?, Region::new("us-east-1")?);
+    /// let policy = Policy::builder().bucket("examplebucket")?.key("a.txt")?
+    ///     .starts_with("x-amz-meta-tag", "")?.expires_in(Duration::minutes(10)).build()?;
+    /// let post = signer.sign_at(&policy, datetime!(2026-11-22 12:00 UTC))?;
+    /// assert_eq!(post.client_fields()[0].name.as_str(), "x-amz-meta-tag");
+    /// assert_eq!(post.client_fields()[0].prefix, ""); // any value, but it must be sent
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn client_fields(&self) -> &[ClientField] {
         &self.client_fields
     }
 
     /// The `policy` field: base64 of the policy JSON.
+    ///
+    /// ```
+    /// # use policy_runtime::{Credentials, Policy, PolicyDocument, Region, Signer};
+    /// # use time::{macros::datetime, Duration};
+    /// # let signer = Signer::new(Credentials::new("AK", "SK")?, Region::new("us-east-1")?);
+    /// # let policy = Policy::builder().bucket("examplebucket")?.key("a.txt")?
+    /// #     .expires_in(Duration::minutes(10)).build()?;
+    /// let post = signer.sign_at(&policy, datetime!(2026-11-22 12:00 UTC))?;
+    /// let document = PolicyDocument::from_base64(post.policy())?;
+    /// assert_eq!(document.expiration(), datetime!(2026-11-22 12:10 UTC));
+    /// assert_eq!(document.conditions().len(), 5); // bucket, key and the signer's three
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn policy(&self) -> &str {
         self.field("policy").unwrap_or_default()
     }
 
     /// The `x-amz-signature` field.
+    ///
+    /// ```
+    /// # use policy_runtime::{Credentials, Policy, Region, Signer};
+    /// # use time::{macros::datetime, Duration};
+    /// # let signer = Signer::new(Credentials::new("AK", "SK")?, Region::new("us-east-1")?);
+    /// # let policy = Policy::builder().bucket("examplebucket")?.key("a.txt")?
+    /// #     .expires_in(Duration::minutes(10)).build()?;
+    /// let post = signer.sign_at(&policy, datetime!(2026-11-22 12:00 UTC))?;
+    /// let expected = signer.sign_base64_policy(post.policy(), time::macros::date!(2026-11-22));
+    /// assert_eq!(post.signature(), expected.to_string());
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn signature(&self) -> &str {
         self.field("x-amz-signature").unwrap_or_default()
     }
 
     /// When S3 stops accepting this form.
+    ///
+    /// ```
+    /// # use policy_runtime::{Credentials, Policy, Region, Signer};
+    /// # use time::{macros::datetime, Duration};
+    /// # let signer = Signer::new(Credentials::new("AK", "SK")?, Region::new("us-east-1")?);
+    /// # let policy = Policy::builder().bucket("examplebucket")?.key("a.txt")?
+    /// #     .expires_in(Duration::minutes(10)).build()?;
+    /// // The policy expires 10 minutes after signing.
+    /// let post = signer.sign_at(&policy, datetime!(2026-11-22 12:00 UTC))?;
+    /// assert_eq!(post.expiration(), datetime!(2026-11-22 12:10 UTC));
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn expiration(&self) -> OffsetDateTime {
         self.expiration
     }
 
     /// The sizes the policy allows, if it bounds them.
+    ///
+    /// ```
+    /// # use policy_runtime::{Credentials, Policy, Region, Signer};
+    /// # use time::{macros::datetime, Duration};
+    /// # let signer = Signer::new(Credentials::new("AK", "SK")?, Region::new("us-east-1")?);
+    /// let policy = Policy::builder().bucket("examplebucket")?.key("a.txt")?
+    ///     .content_length_range(1..=1_000_000)?.expires_in(Duration::minutes(10)).build()?;
+    /// let post = signer.sign_at(&policy, datetime!(2026-11-22 12:00 UTC))?;
+    /// assert_eq!(post.content_length_range(), Some(1..=1_000_000));
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn content_length_range(&self) -> Option<RangeInclusive<u64>> {
         self.content_length.clone()
     }
 
     /// `{"url": ..., "fields": {...}}` as compact JSON.
+    ///
+    /// ```
+    /// # use policy_runtime::{Credentials, Policy, Region, Signer};
+    /// # use time::{macros::datetime, Duration};
+    /// # let signer = Signer::new(Credentials::new("AK", "SK")?, Region::new("us-east-1")?);
+    /// # let policy = Policy::builder().bucket("examplebucket")?.key("a.txt")?
+    /// #     .expires_in(Duration::minutes(10)).build()?;
+    /// let post = signer.sign_at(&policy, datetime!(2026-11-22 12:00 UTC))?;
+    /// assert!(post.to_json().starts_with(
+    ///     r#"{"url":"https://examplebucket.s3.us-east-1.amazonaws.com/","fields":{"key":"a.txt","x-amz-algorithm":"#));
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
     }

@@ -19,6 +19,14 @@ pub struct Region(String);
 
 impl Region {
     /// A region: lowercase ASCII letters, digits and `-`, 1 to 64 characters.
+    ///
+    /// ```
+    /// use policy_runtime::{Error, Region};
+    /// assert_eq!(Region::new("us-east-1")?.to_string(), "us-east-1");
+    /// assert!(matches!(Region::new("US-EAST-1"), Err(Error::InvalidRegion { .. })));
+    /// assert!(Region::new("").is_err());
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn new(region: impl Into<String>) -> Result<Region, Error> {
         let region = region.into();
         let ok = (1..=64).contains(&region.len())
@@ -34,6 +42,12 @@ impl Region {
 
     /// Reads `AWS_REGION`, then `AWS_DEFAULT_REGION`, from the process
     /// environment.
+    ///
+    /// ```no_run
+    /// let region = policy_runtime::Region::from_env()?;
+    /// println!("signing for {region}");
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn from_env() -> Result<Region, Error> {
         Self::from_lookup(&env::process)
     }
@@ -57,6 +71,12 @@ impl Region {
     }
 
     /// The region name.
+    ///
+    /// ```
+    /// # use policy_runtime::Region;
+    /// assert_eq!(Region::new("auto")?.as_str(), "auto");
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -101,6 +121,15 @@ impl Endpoint {
     /// AWS S3, virtual-hosted (`https://BUCKET.s3.REGION.amazonaws.com/`).
     /// Buckets with a `.` use path-style over HTTPS, since their host name
     /// would not match S3's certificate.
+    ///
+    /// ```
+    /// use policy_runtime::{Endpoint, Region};
+    /// let region = Region::new("us-east-1")?;
+    /// assert_eq!(Endpoint::aws().url("photos", &region), "https://photos.s3.us-east-1.amazonaws.com/");
+    /// assert_eq!(Endpoint::aws().url("my.photos", &region), "https://s3.us-east-1.amazonaws.com/my.photos");
+    /// assert_eq!(Endpoint::default(), Endpoint::aws());
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn aws() -> Endpoint {
         Endpoint {
             custom: None,
@@ -174,6 +203,12 @@ impl Endpoint {
     /// Reads `AWS_ENDPOINT_URL_S3`, then `AWS_ENDPOINT_URL`, from the process
     /// environment: a custom endpoint, path-style. `Ok(None)` when neither is
     /// set.
+    ///
+    /// ```no_run
+    /// use policy_runtime::Endpoint;
+    /// let endpoint = Endpoint::from_env()?.unwrap_or_default(); // AWS when neither is set
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn from_env() -> Result<Option<Endpoint>, Error> {
         Self::from_lookup(&env::process)
     }
@@ -193,6 +228,15 @@ impl Endpoint {
     }
 
     /// The URL a form for `bucket` is posted to.
+    ///
+    /// ```
+    /// # use policy_runtime::{Endpoint, Region};
+    /// let china = Region::new("cn-north-1")?;
+    /// assert_eq!(Endpoint::aws().url("photos", &china), "https://photos.s3.cn-north-1.amazonaws.com.cn/");
+    /// let minio = Endpoint::custom("http://localhost:9000/s3/")?;
+    /// assert_eq!(minio.url("photos", &china), "http://localhost:9000/s3/photos");
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn url(&self, bucket: &str, region: &Region) -> String {
         let mut url = String::with_capacity(self.url_len(bucket, region));
         self.write_url(bucket, region, &mut url);

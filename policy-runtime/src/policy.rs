@@ -11,6 +11,17 @@ use crate::template::{self, Piece};
 use crate::Error;
 
 /// When a signed policy stops being accepted.
+///
+/// ```
+/// use policy_runtime::Expiration;
+/// use time::{macros::datetime, Duration};
+///
+/// let now = datetime!(2026-11-22 12:00 UTC);
+/// assert_eq!(Expiration::In(Duration::hours(1)).resolve(now)?, datetime!(2026-11-22 13:00 UTC));
+/// let new_year = datetime!(2027-01-01 0:00 UTC);
+/// assert_eq!(Expiration::At(new_year).resolve(now)?, new_year);
+/// # Ok::<(), policy_runtime::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Expiration {
     /// This long after signing.
@@ -98,6 +109,16 @@ pub struct Policy {
 
 impl Policy {
     /// Starts a policy.
+    ///
+    /// ```
+    /// use policy_runtime::{Error, Policy};
+    /// let builder = Policy::builder();
+    /// assert_eq!(builder.clone().build().unwrap_err(), Error::MissingExpiration);
+    /// let policy = builder.bucket("examplebucket")?.key("a.txt")?
+    ///     .expires_in(time::Duration::minutes(10)).build()?;
+    /// assert_eq!(policy.conditions().len(), 2);
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn builder() -> PolicyBuilder {
         PolicyBuilder::default()
     }
@@ -139,16 +160,45 @@ impl Policy {
     }
 
     /// When the signed policy expires.
+    ///
+    /// ```
+    /// # use policy_runtime::{Expiration, Policy};
+    /// # use time::Duration;
+    /// let policy = Policy::builder().bucket("examplebucket")?.key("a.txt")?
+    ///     .expires_in(Duration::minutes(10)).build()?;
+    /// assert_eq!(policy.expiration(), Expiration::In(Duration::minutes(10)));
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn expiration(&self) -> Expiration {
         self.expiration
     }
 
     /// The conditions, in the order they will appear in the policy.
+    ///
+    /// ```
+    /// # use policy_runtime::Policy;
+    /// # use time::Duration;
+    /// let policy = Policy::builder().bucket("examplebucket")?.key_starts_with("u/")?.acl("private")?
+    ///     .expires_in(Duration::minutes(10)).build()?;
+    /// let shown: Vec<String> = policy.conditions().iter().map(|c| c.to_string()).collect();
+    /// assert_eq!(shown, [r#"{"bucket": "examplebucket"}"#, r#"["starts-with", "$key", "u/"]"#,
+    ///                    r#"{"acl": "private"}"#]);
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn conditions(&self) -> &[Condition] {
         &self.conditions
     }
 
     /// The bucket the policy is for.
+    ///
+    /// ```
+    /// # use policy_runtime::Policy;
+    /// # use time::Duration;
+    /// let policy = Policy::builder().bucket("examplebucket")?.key("a.txt")?
+    ///     .expires_in(Duration::minutes(10)).build()?;
+    /// assert_eq!(policy.bucket(), "examplebucket");
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn bucket(&self) -> &str {
         self.exact("bucket").unwrap_or_default()
     }
@@ -170,6 +220,16 @@ impl Policy {
     }
 
     /// The size range, if the policy bounds the file size.
+    ///
+    /// ```
+    /// # use policy_runtime::Policy;
+    /// # use time::Duration;
+    /// # let base = Policy::builder().bucket("examplebucket")?.key("a.txt")?.expires_in(Duration::minutes(10));
+    /// let bounded = base.clone().content_length_range(1..=1024)?.build()?;
+    /// assert_eq!(bounded.content_length_range(), Some(1..=1024));
+    /// assert_eq!(base.build()?.content_length_range(), None);
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn content_length_range(&self) -> Option<RangeInclusive<u64>> {
         self.conditions.iter().find_map(|c| match c {
             Condition::ContentLengthRange { min, max } => Some(*min..=*max),
@@ -296,32 +356,99 @@ impl PolicyBuilder {
     }
 
     /// The bucket: a valid S3 bucket name.
+    ///
+    /// ```
+    /// # use policy_runtime::Policy;
+    /// # use time::Duration;
+    /// let policy = Policy::builder().bucket("examplebucket")?.key("a.txt")?
+    ///     .expires_in(Duration::minutes(10)).build()?;
+    /// assert_eq!(policy.bucket(), "examplebucket");
+    /// assert!(Policy::builder().bucket("Example_Bucket").is_err()); // no capitals or `_`
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn bucket(self, bucket: impl Into<String>) -> Result<Self, Error> {
         self.push(Condition::eq(Self::spec("bucket"), bucket))
     }
 
     /// The exact object key.
+    ///
+    /// ```
+    /// # use policy_runtime::{Error, Policy};
+    /// # use time::Duration;
+    /// let policy = Policy::builder().bucket("examplebucket")?.key("reports/2026.csv")?
+    ///     .expires_in(Duration::minutes(10)).build()?;
+    /// assert_eq!(policy.key_condition().unwrap().to_string(), r#"{"key": "reports/2026.csv"}"#);
+    /// // S3 fills in `${filename}` before matching, so an exact key cannot hold it:
+    /// assert!(matches!(Policy::builder().key("u/${filename}"), Err(Error::FilenameInExactValue { .. })));
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn key(self, key: impl Into<String>) -> Result<Self, Error> {
         self.push(Condition::eq(Self::spec("key"), key))
     }
 
     /// Keys must start with `prefix`; the form's key is `prefix${filename}`
     /// unless a key is chosen when signing.
+    ///
+    /// ```
+    /// # use policy_runtime::{Credentials, Policy, Region, Signer};
+    /// # use time::{macros::datetime, Duration};
+    /// # let signer = Signer::new(Credentials::new("AK", "SK")?, Region::new("us-east-1")?);
+    /// let policy = Policy::builder().bucket("examplebucket")?.key_starts_with("user/42/")?
+    ///     .expires_in(Duration::minutes(10)).build()?;
+    /// let post = signer.sign_at(&policy, datetime!(2026-11-22 12:00 UTC))?;
+    /// assert_eq!(post.field("key"), Some("user/42/${filename}"));
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn key_starts_with(self, prefix: impl Into<String>) -> Result<Self, Error> {
         self.push(Condition::starts_with(Self::spec("key"), prefix))
     }
 
     /// A canned ACL such as `private` or `public-read`.
+    ///
+    /// ```
+    /// # use policy_runtime::{Credentials, Policy, Region, Signer};
+    /// # use time::{macros::datetime, Duration};
+    /// # let signer = Signer::new(Credentials::new("AK", "SK")?, Region::new("us-east-1")?);
+    /// # let now = datetime!(2026-11-22 12:00 UTC);
+    /// # let base = Policy::builder().bucket("examplebucket")?.key("a.txt")?.expires_in(Duration::minutes(10));
+    /// let post = signer.sign_at(&base.acl("public-read")?.build()?, now)?;
+    /// assert_eq!(post.field("acl"), Some("public-read"));
+    /// assert!(Policy::builder().acl("world-writable").is_err());
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn acl(self, acl: impl Into<String>) -> Result<Self, Error> {
         self.push(Condition::eq(Self::spec("acl"), acl))
     }
 
     /// The exact `Content-Type`.
+    ///
+    /// ```
+    /// # use policy_runtime::{Credentials, Policy, Region, Signer};
+    /// # use time::{macros::datetime, Duration};
+    /// # let signer = Signer::new(Credentials::new("AK", "SK")?, Region::new("us-east-1")?);
+    /// # let now = datetime!(2026-11-22 12:00 UTC);
+    /// # let base = Policy::builder().bucket("examplebucket")?.key("a.txt")?.expires_in(Duration::minutes(10));
+    /// let post = signer.sign_at(&base.content_type("image/png")?.build()?, now)?;
+    /// assert_eq!(post.field("Content-Type"), Some("image/png"));
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn content_type(self, content_type: impl Into<String>) -> Result<Self, Error> {
         self.push(Condition::eq(Self::spec("Content-Type"), content_type))
     }
 
     /// The status S3 answers with: 200, 201 or 204.
+    ///
+    /// ```
+    /// # use policy_runtime::{Credentials, Policy, Region, Signer};
+    /// # use time::{macros::datetime, Duration};
+    /// # let signer = Signer::new(Credentials::new("AK", "SK")?, Region::new("us-east-1")?);
+    /// # let now = datetime!(2026-11-22 12:00 UTC);
+    /// # let base = Policy::builder().bucket("examplebucket")?.key("a.txt")?.expires_in(Duration::minutes(10));
+    /// let post = signer.sign_at(&base.success_action_status(201)?.build()?, now)?;
+    /// assert_eq!(post.field("success_action_status"), Some("201"));
+    /// assert!(Policy::builder().success_action_status(302).is_err());
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn success_action_status(self, status: u16) -> Result<Self, Error> {
         self.push(Condition::eq(
             Self::spec("success_action_status"),
@@ -330,6 +457,18 @@ impl PolicyBuilder {
     }
 
     /// User metadata `x-amz-meta-NAME` equal to `value`.
+    ///
+    /// ```
+    /// # use policy_runtime::{Credentials, Policy, Region, Signer};
+    /// # use time::{macros::datetime, Duration};
+    /// # let signer = Signer::new(Credentials::new("AK", "SK")?, Region::new("us-east-1")?);
+    /// # let now = datetime!(2026-11-22 12:00 UTC);
+    /// # let base = Policy::builder().bucket("examplebucket")?.key("a.txt")?.expires_in(Duration::minutes(10));
+    /// let post = signer.sign_at(&base.meta("origin", "monthly-job")?.build()?, now)?;
+    /// assert_eq!(post.field("x-amz-meta-origin"), Some("monthly-job"));
+    /// assert!(Policy::builder().meta("bad name", "x").is_err());
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn meta(self, name: &str, value: impl Into<String>) -> Result<Self, Error> {
         let field = FieldName::new(&format!("{}{name}", rules::META_PREFIX))?;
         self.push(Condition::eq(field, value))
@@ -357,11 +496,36 @@ impl PolicyBuilder {
     }
 
     /// Adds a condition made elsewhere.
+    ///
+    /// ```
+    /// # use policy_runtime::{Condition, FieldName, Policy};
+    /// # use time::Duration;
+    /// # let base = Policy::builder().bucket("examplebucket")?.key("a.txt")?.expires_in(Duration::minutes(10));
+    /// let tag = Condition::starts_with(FieldName::new("x-amz-meta-tag")?, "");
+    /// assert_eq!(base.condition(tag.clone())?.build()?.conditions().last(), Some(&tag));
+    /// let backwards = Condition::ContentLengthRange { min: 10, max: 1 };
+    /// assert!(Policy::builder().condition(backwards).is_err());
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn condition(self, condition: Condition) -> Result<Self, Error> {
         self.push(condition)
     }
 
     /// The policy expires this long after it is signed.
+    ///
+    /// ```
+    /// # use policy_runtime::{Credentials, Policy, Region, Signer};
+    /// # use time::{macros::datetime, Duration};
+    /// # let signer = Signer::new(Credentials::new("AK", "SK")?, Region::new("us-east-1")?);
+    /// # let base = Policy::builder().bucket("examplebucket")?.key("a.txt")?;
+    /// let policy = base.clone().expires_in(Duration::minutes(10)).build()?;
+    /// let post = signer.sign_at(&policy, datetime!(2026-11-22 12:00 UTC))?;
+    /// assert_eq!(post.expiration(), datetime!(2026-11-22 12:10 UTC));
+    /// // Not positive: refused when signing.
+    /// let at_once = base.expires_in(Duration::ZERO).build()?;
+    /// assert!(signer.sign_at(&at_once, datetime!(2026-11-22 12:00 UTC)).is_err());
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn expires_in(mut self, duration: Duration) -> Self {
         self.expiration = Some(Expiration::In(duration));
         self
@@ -384,6 +548,18 @@ impl PolicyBuilder {
 
     /// Checks the conditions together (duplicates, contradictions, bucket
     /// and key present) and returns the policy.
+    ///
+    /// ```
+    /// # use policy_runtime::{Error, Policy};
+    /// # use time::Duration;
+    /// # let base = Policy::builder().bucket("examplebucket")?.key("a.txt")?.expires_in(Duration::minutes(10));
+    /// assert!(base.clone().build().is_ok());
+    /// let contradictory = base.key_starts_with("b/")?.build();
+    /// assert!(matches!(contradictory, Err(Error::ContradictoryConditions { .. })));
+    /// let no_key = Policy::builder().bucket("examplebucket")?.expires_in(Duration::minutes(10));
+    /// assert_eq!(no_key.build().unwrap_err(), Error::MissingCondition { field: "key" });
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn build(self) -> Result<Policy, Error> {
         let expiration = self.expiration.ok_or(Error::MissingExpiration)?;
         Policy::new(expiration, self.conditions)

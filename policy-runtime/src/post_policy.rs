@@ -21,17 +21,65 @@ use crate::{Error, Policy, SignOptions, SignedPost, Signer};
 /// ```
 pub trait PostPolicy {
     /// Signs with per-upload options.
+    ///
+    /// ```
+    /// # use policy_runtime::{post_policy, Credentials, Error, PostPolicy, Region, Signer, SignOptions};
+    /// # use time::macros::datetime;
+    /// # let signer = Signer::new(Credentials::new("AK", "SK")?, Region::new("us-east-1")?);
+    /// let upload = post_policy!(bucket = "uploads", key starts_with "u/");
+    /// let at = SignOptions::new().at(datetime!(2026-11-22 12:00 UTC));
+    /// let post = PostPolicy::sign_with(&upload, &signer, at.clone().key("u/a.txt"))?;
+    /// assert_eq!(post.field("key"), Some("u/a.txt"));
+    /// let outside = PostPolicy::sign_with(&upload, &signer, at.key("v/a.txt"));
+    /// assert!(matches!(outside, Err(Error::KeyOutsidePolicy { .. })));
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     fn sign_with(&self, signer: &Signer, options: SignOptions) -> Result<SignedPost, Error>;
 
     /// The same rules as a dynamic [`Policy`].
+    ///
+    /// ```
+    /// # use policy_runtime::{post_policy, Credentials, PostPolicy, Region, Signer};
+    /// # use time::macros::datetime;
+    /// # let signer = Signer::new(Credentials::new("AK", "SK")?, Region::new("us-east-1")?);
+    /// let upload = post_policy!(bucket = "uploads", key starts_with "u/", expires_in = 5 min);
+    /// let policy = PostPolicy::to_policy(&upload)?;
+    /// assert_eq!(policy.bucket(), "uploads");
+    /// // Both sign to the same form.
+    /// let now = datetime!(2026-11-22 12:00 UTC);
+    /// assert_eq!(signer.sign_at(&policy, now)?, upload.sign_at(&signer, now)?);
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     fn to_policy(&self) -> Result<Policy, Error>;
 
     /// Signs now.
+    ///
+    /// ```
+    /// # use policy_runtime::{post_policy, Credentials, PostPolicy, Region, Signer};
+    /// # use time::macros::datetime;
+    /// # let signer = Signer::new(Credentials::new("AK", "SK")?, Region::new("us-east-1")?);
+    /// let upload = post_policy!(bucket = "uploads", key = "a.txt");
+    /// let post = PostPolicy::sign(&upload, &signer)?;
+    /// assert_eq!(post.field("key"), Some("a.txt"));
+    /// assert!(post.expiration() > time::OffsetDateTime::now_utc());
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     fn sign(&self, signer: &Signer) -> Result<SignedPost, Error> {
         self.sign_with(signer, SignOptions::new())
     }
 
     /// Signs as if the time were `now`.
+    ///
+    /// ```
+    /// # use policy_runtime::{post_policy, Credentials, PostPolicy, Region, Signer};
+    /// # use time::macros::datetime;
+    /// # let signer = Signer::new(Credentials::new("AK", "SK")?, Region::new("us-east-1")?);
+    /// let upload = post_policy!(bucket = "uploads", key = "a.txt");
+    /// let post = PostPolicy::sign_at(&upload, &signer, datetime!(2026-11-22 12:00 UTC))?;
+    /// assert_eq!(post.field("x-amz-date"), Some("20261122T120000Z"));
+    /// assert_eq!(post.expiration(), datetime!(2026-11-22 13:00 UTC)); // one hour by default
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     fn sign_at(&self, signer: &Signer, now: OffsetDateTime) -> Result<SignedPost, Error> {
         self.sign_with(signer, SignOptions::new().at(now))
     }

@@ -133,11 +133,35 @@ pub struct SignOptions {
 
 impl SignOptions {
     /// Defaults: the system clock, and the key from the policy.
+    ///
+    /// ```
+    /// # use policy_runtime::{Credentials, Policy, Region, Signer, SignOptions};
+    /// # use time::{macros::datetime, Duration};
+    /// # let signer = Signer::new(Credentials::new("AK", "SK")?, Region::new("us-east-1")?);
+    /// # let policy = Policy::builder().bucket("examplebucket")?.key_starts_with("uploads/")?
+    /// #     .expires_in(Duration::minutes(10)).build()?;
+    /// let post = signer.sign_with(&policy, SignOptions::new())?;
+    /// assert_eq!(post.field("key"), Some("uploads/${filename}"));
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn new() -> SignOptions {
         SignOptions::default()
     }
 
     /// Signs as if the time were `now`.
+    ///
+    /// ```
+    /// # use policy_runtime::{Credentials, Policy, Region, Signer, SignOptions};
+    /// # use time::{macros::datetime, Duration};
+    /// # let signer = Signer::new(Credentials::new("AK", "SK")?, Region::new("us-east-1")?);
+    /// # let policy = Policy::builder().bucket("examplebucket")?.key_starts_with("uploads/")?
+    /// #     .expires_in(Duration::minutes(10)).build()?;
+    /// // Any offset; S3's dates are UTC.
+    /// let post = signer.sign_with(&policy, SignOptions::new().at(datetime!(2026-11-22 13:00 +1)))?;
+    /// assert_eq!(post.field("x-amz-date"), Some("20261122T120000Z"));
+    /// assert_eq!(post.field("x-amz-credential"), Some("AK/20261122/us-east-1/s3/aws4_request"));
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn at(mut self, now: OffsetDateTime) -> SignOptions {
         self.now = Some(now);
         self
@@ -145,6 +169,20 @@ impl SignOptions {
 
     /// Uses this object key in the form. It must satisfy the policy's key
     /// condition; without it, a starts-with key becomes `PREFIX${filename}`.
+    ///
+    /// ```
+    /// # use policy_runtime::{Credentials, Error, Policy, Region, Signer, SignOptions};
+    /// # use time::{macros::datetime, Duration};
+    /// # let signer = Signer::new(Credentials::new("AK", "SK")?, Region::new("us-east-1")?);
+    /// # let policy = Policy::builder().bucket("examplebucket")?.key_starts_with("uploads/")?
+    /// #     .expires_in(Duration::minutes(10)).build()?;
+    /// let at = SignOptions::new().at(datetime!(2026-11-22 12:00 UTC));
+    /// let post = signer.sign_with(&policy, at.clone().key("uploads/7f3a.txt"))?;
+    /// assert_eq!(post.field("key"), Some("uploads/7f3a.txt"));
+    /// let outside = signer.sign_with(&policy, at.key("other/7f3a.txt"));
+    /// assert!(matches!(outside, Err(Error::KeyOutsidePolicy { .. })));
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn key(mut self, key: impl Into<String>) -> SignOptions {
         self.key = Some(key.into());
         self
@@ -153,6 +191,14 @@ impl SignOptions {
 
 impl Signer {
     /// A signer for AWS S3 (virtual-hosted URLs) in `region`.
+    ///
+    /// ```
+    /// use policy_runtime::{Credentials, Endpoint, Region, Signer};
+    /// let signer = Signer::new(Credentials::new("AK", "SK")?, Region::new("eu-west-1")?);
+    /// assert_eq!(signer.region().as_str(), "eu-west-1");
+    /// assert_eq!(signer.endpoint(), &Endpoint::aws());
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn new(credentials: Credentials, region: Region) -> Signer {
         Signer {
             credentials,
@@ -163,6 +209,18 @@ impl Signer {
     }
 
     /// Posts to `endpoint` instead of AWS.
+    ///
+    /// ```
+    /// # use policy_runtime::{Credentials, Endpoint, Policy, Region, Signer, SignOptions};
+    /// # use time::{macros::datetime, Duration};
+    /// # let signer = Signer::new(Credentials::new("AK", "SK")?, Region::new("garage")?);
+    /// # let policy = Policy::builder().bucket("examplebucket")?.key_starts_with("uploads/")?
+    /// #     .expires_in(Duration::minutes(10)).build()?;
+    /// let signer = signer.with_endpoint(Endpoint::custom("http://127.0.0.1:3900")?);
+    /// let post = signer.sign_at(&policy, datetime!(2026-11-22 12:00 UTC))?;
+    /// assert_eq!(post.url(), "http://127.0.0.1:3900/examplebucket");
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn with_endpoint(mut self, endpoint: Endpoint) -> Signer {
         self.endpoint = endpoint;
         self
@@ -208,26 +266,77 @@ impl Signer {
     }
 
     /// The credentials.
+    ///
+    /// ```
+    /// # use policy_runtime::{Credentials, Region, Signer};
+    /// let signer = Signer::new(Credentials::new("AKIDEXAMPLE", "wJalrEXAMPLE")?, Region::new("us-east-1")?);
+    /// assert_eq!(signer.credentials().access_key_id(), "AKIDEXAMPLE");
+    /// assert!(!format!("{signer:?}").contains("wJalr")); // the secret stays out of `Debug`
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn credentials(&self) -> &Credentials {
         &self.credentials
     }
 
     /// The region of the credential scope.
+    ///
+    /// ```
+    /// # use policy_runtime::{Credentials, Region, Signer};
+    /// # let signer = Signer::new(Credentials::new("AK", "SK")?, Region::new("us-east-1")?);
+    /// assert_eq!(signer.region(), &Region::new("us-east-1")?);
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn region(&self) -> &Region {
         &self.region
     }
 
     /// Where forms are posted.
+    ///
+    /// ```
+    /// # use policy_runtime::{Credentials, Region, Signer};
+    /// # let signer = Signer::new(Credentials::new("AK", "SK")?, Region::new("us-east-1")?);
+    /// let url = signer.endpoint().url("photos", signer.region());
+    /// assert_eq!(url, "https://photos.s3.us-east-1.amazonaws.com/");
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn endpoint(&self) -> &Endpoint {
         &self.endpoint
     }
 
     /// Signs `policy` now.
+    ///
+    /// ```
+    /// # use policy_runtime::{Credentials, Policy, Region, Signer, SignOptions};
+    /// # use time::{macros::datetime, Duration};
+    /// # let signer = Signer::new(Credentials::new("AK", "SK")?, Region::new("us-east-1")?);
+    /// # let policy = Policy::builder().bucket("examplebucket")?.key_starts_with("uploads/")?
+    /// #     .expires_in(Duration::minutes(10)).build()?;
+    /// let post = signer.sign(&policy)?;
+    /// assert_eq!(post.field("key"), Some("uploads/${filename}"));
+    /// assert!(post.expiration() > time::OffsetDateTime::now_utc());
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn sign(&self, policy: &Policy) -> Result<SignedPost, Error> {
         self.sign_with(policy, SignOptions::new())
     }
 
     /// Signs `policy` as if the time were `now`.
+    ///
+    /// ```
+    /// # use policy_runtime::{Credentials, Error, Policy, Region, Signer, SignOptions};
+    /// # use time::{macros::datetime, Duration};
+    /// # let signer = Signer::new(Credentials::new("AK", "SK")?, Region::new("us-east-1")?);
+    /// # let policy = Policy::builder().bucket("examplebucket")?.key_starts_with("uploads/")?
+    /// #     .expires_in(Duration::minutes(10)).build()?;
+    /// let post = signer.sign_at(&policy, datetime!(2015-12-29 0:00 UTC))?;
+    /// assert_eq!(post.field("x-amz-date"), Some("20151229T000000Z"));
+    /// assert_eq!(post.expiration(), datetime!(2015-12-29 0:10 UTC));
+    /// let expired = Policy::builder().bucket("examplebucket")?.key("a.txt")?
+    ///     .expires_at(datetime!(2015-01-01 0:00 UTC)).build()?;
+    /// let late = signer.sign_at(&expired, datetime!(2015-12-29 0:00 UTC));
+    /// assert!(matches!(late, Err(Error::InvalidExpiration { .. })));
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn sign_at(&self, policy: &Policy, now: OffsetDateTime) -> Result<SignedPost, Error> {
         self.sign_with(policy, SignOptions::new().at(now))
     }

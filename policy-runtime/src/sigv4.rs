@@ -11,6 +11,10 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 /// The `x-amz-algorithm` value.
+///
+/// ```
+/// assert_eq!(policy_runtime::sigv4::ALGORITHM, "AWS4-HMAC-SHA256");
+/// ```
 pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 
 type HmacSha256 = hmac::Hmac<sha2::Sha256>;
@@ -30,6 +34,14 @@ pub fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
 
 /// A derived SigV4 signing key: valid for one secret, date, region and
 /// service. Wiped on drop; never printed.
+///
+/// ```
+/// use policy_runtime::sigv4::SigningKey;
+/// let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+/// let key = SigningKey::derive(secret, "20151229", "us-east-1", "s3");
+/// assert_ne!(key.as_bytes(), SigningKey::derive(secret, "20151230", "us-east-1", "s3").as_bytes());
+/// assert_eq!(format!("{key:?}"), "SigningKey(<redacted>)");
+/// ```
 #[derive(Clone)]
 pub struct SigningKey(Zeroizing<[u8; 32]>);
 
@@ -53,6 +65,12 @@ impl SigningKey {
     }
 
     /// The key bytes.
+    ///
+    /// ```
+    /// use policy_runtime::sigv4::{hmac_sha256, SigningKey};
+    /// let key = SigningKey::derive("secret", "20300101", "us-east-1", "s3");
+    /// assert_eq!(key.sign(b"policy").as_bytes(), &hmac_sha256(key.as_bytes(), b"policy"));
+    /// ```
     pub fn as_bytes(&self) -> &[u8; 32] {
         &self.0
     }
@@ -98,11 +116,25 @@ impl fmt::Debug for SigningKey {
 
 /// A SigV4 signature. `Display` gives the lowercase hex S3 expects;
 /// comparison with a submitted value is constant-time.
+///
+/// ```
+/// use policy_runtime::sigv4::SigningKey;
+/// let signature = SigningKey::derive("secret", "20300101", "us-east-1", "s3").sign(b"policy");
+/// let hex = signature.to_string();
+/// assert!(hex.len() == 64 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')));
+/// assert!(signature.matches_hex(&hex) && !signature.matches_hex(&hex.to_uppercase()));
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct Signature([u8; 32]);
 
 impl Signature {
     /// The raw 32 bytes.
+    ///
+    /// ```
+    /// use policy_runtime::sigv4::SigningKey;
+    /// let signature = SigningKey::derive("secret", "20300101", "us-east-1", "s3").sign(b"policy");
+    /// assert_eq!(hex::encode(signature.as_bytes()), signature.to_string());
+    /// ```
     pub fn as_bytes(&self) -> &[u8; 32] {
         &self.0
     }

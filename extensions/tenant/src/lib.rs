@@ -22,12 +22,31 @@
 use policy_runtime::{Condition, Error, Extension, FieldName};
 
 /// Uploads of one tenant. Make one with [`tenant`].
+///
+/// ```
+/// use policy_runtime::Extension;
+/// use policy_tenant::{tenant, Tenant};
+///
+/// let acme: Tenant = tenant("acme");
+/// let conditions: Vec<String> = acme.conditions()?.iter().map(ToString::to_string).collect();
+/// assert_eq!(conditions, [r#"["starts-with", "$key", "tenants/acme/"]"#, r#"{"x-amz-meta-tenant": "acme"}"#]);
+/// assert_eq!(Tenant::FIELDS, ["key", "x-amz-meta-tenant"]);
+/// # Ok::<(), policy_runtime::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Tenant {
     name: &'static str,
 }
 
 /// The longest tenant name.
+///
+/// ```
+/// use policy_tenant::{tenant, MAX_NAME_LEN};
+/// let longest: &'static str = "a".repeat(MAX_NAME_LEN).leak();
+/// assert_eq!(tenant(longest).name().len(), 63);
+/// let too_long: &'static str = "a".repeat(MAX_NAME_LEN + 1).leak();
+/// assert!(std::panic::catch_unwind(|| tenant(too_long)).is_err());
+/// ```
 pub const MAX_NAME_LEN: usize = 63;
 
 /// Uploads of the tenant `name`: lowercase ASCII letters, digits and `-`,
@@ -58,6 +77,13 @@ pub const fn tenant(name: &'static str) -> Tenant {
 
 impl Tenant {
     /// The tenant's name.
+    ///
+    /// ```
+    /// use policy_tenant::{tenant, Tenant};
+    /// const ACME: Tenant = tenant("acme");
+    /// const NAME: &str = ACME.name(); // usable in constants too
+    /// assert_eq!(NAME, "acme");
+    /// ```
     pub const fn name(&self) -> &'static str {
         self.name
     }

@@ -110,6 +110,23 @@ struct CachedKey {
 impl<S: CredentialStore> Verifier<S> {
     /// A verifier finding secrets in `store`, accepting credential scopes for
     /// `region` only (the bucket's region).
+    ///
+    /// ```
+    /// # use policy_runtime::verify::{Submission, Verifier};
+    /// # use policy_runtime::{Credentials, Region};
+    /// let store = vec![Credentials::new("AKID1", "one")?, Credentials::new("AKID2", "two")?];
+    /// let verifier = Verifier::new(store, Region::new("eu-west-1")?);
+    /// # let form = |credential: &str| Submission::new("b-1")
+    /// #     .field("key", "a").field("policy", "e30=")
+    /// #     .field("x-amz-algorithm", "AWS4-HMAC-SHA256").field("x-amz-credential", credential)
+    /// #     .field("x-amz-date", "20300101T000000Z").field("x-amz-signature", "00").file("a", 1);
+    /// let code = |credential| verifier.verify_at(&form(credential), time::macros::datetime!(2030-01-01 0:00 UTC))
+    ///     .unwrap_err().code().as_str();
+    /// assert_eq!(code("AKID2/20300101/eu-west-1/s3/aws4_request"), "SignatureDoesNotMatch");
+    /// assert_eq!(code("AKID3/20300101/eu-west-1/s3/aws4_request"), "InvalidAccessKeyId");
+    /// assert_eq!(code("AKID2/20300101/us-east-1/s3/aws4_request"), "InvalidArgument"); // not the region
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     pub fn new(store: S, region: Region) -> Verifier<S> {
         Verifier {
             store,

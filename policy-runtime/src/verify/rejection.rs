@@ -43,6 +43,14 @@ pub enum S3ErrorCode {
 
 impl S3ErrorCode {
     /// The code as it appears in S3's XML error body.
+    ///
+    /// ```
+    /// # use policy_runtime::verify::{Rejection, S3ErrorCode};
+    /// let code = Rejection::FormTooLarge { size: 30_000, limit: 20_480 }.code();
+    /// assert_eq!(code.as_str(), "MaxPostPreDataLengthExceededError");
+    /// assert_eq!(code.to_string(), code.as_str());
+    /// assert_eq!(S3ErrorCode::SignatureDoesNotMatch.as_str(), "SignatureDoesNotMatch");
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             S3ErrorCode::AccessDenied => "AccessDenied",
@@ -60,6 +68,13 @@ impl S3ErrorCode {
     }
 
     /// The HTTP status S3 answers with.
+    ///
+    /// ```
+    /// # use policy_runtime::verify::{Rejection, S3ErrorCode};
+    /// let unknown = Rejection::UnknownAccessKey { access_key_id: "AKID".into() };
+    /// assert_eq!(unknown.code().http_status(), 403);
+    /// assert_eq!(S3ErrorCode::InvalidToken.http_status(), 400);
+    /// ```
     pub fn http_status(self) -> u16 {
         match self {
             S3ErrorCode::AccessDenied

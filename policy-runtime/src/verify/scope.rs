@@ -33,6 +33,16 @@ pub struct CredentialScope {
 impl CredentialScope {
     /// Parses `x-amz-credential`; the service must be `s3` and the last part
     /// `aws4_request`.
+    ///
+    /// ```
+    /// # use policy_runtime::verify::{CredentialScope, Rejection};
+    /// let scope = CredentialScope::parse("AKID/20300101/eu-west-1/s3/aws4_request")?;
+    /// assert_eq!(scope.date, time::macros::date!(2030-01-01));
+    /// let bad = CredentialScope::parse("AKID/20300101/eu-west-1/s3").unwrap_err();
+    /// assert!(matches!(bad, Rejection::MalformedCredential { .. }));
+    /// assert_eq!(bad.field(), Some("x-amz-credential"));
+    /// # Ok::<(), Rejection>(())
+    /// ```
     pub fn parse(value: &str) -> Result<CredentialScope, Rejection> {
         ScopeRef::parse(value).map(|s| CredentialScope {
             access_key_id: s.access_key_id.into(),

@@ -25,6 +25,17 @@ use crate::Credentials;
 /// ```
 pub trait CredentialStore {
     /// The credentials of `access_key_id`, or `None` if it is unknown.
+    ///
+    /// ```
+    /// # use policy_runtime::{verify::CredentialStore, Credentials};
+    /// # use std::collections::HashMap;
+    /// let keys = vec![Credentials::new("AKID1", "one")?, Credentials::new("AKID2", "two")?];
+    /// assert_eq!(keys.credentials("AKID2").unwrap().secret_access_key(), "two");
+    /// assert!(keys.credentials("AKID3").is_none());
+    /// let map: HashMap<String, Credentials> = keys.into_iter().map(|c| (c.access_key_id().to_owned(), c)).collect();
+    /// assert_eq!(map.credentials("AKID1").unwrap().secret_access_key(), "one");
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
     fn credentials(&self, access_key_id: &str) -> Option<Credentials>;
 }
 

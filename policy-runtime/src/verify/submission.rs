@@ -1,6 +1,16 @@
 //! What a browser sent: the form fields in order, the file, the bucket.
 
 /// The most form data S3 reads before the file: 20 KiB.
+///
+/// ```
+/// # use policy_runtime::verify::{Submission, Verifier, MAX_FORM_BYTES};
+/// # use policy_runtime::{Credentials, Region};
+/// # let verifier = Verifier::new(Credentials::new("AKID", "secret")?, Region::new("eu-west-1")?);
+/// let form = Submission::new("b-1").field("key", "a").file("a", 1).form_bytes(MAX_FORM_BYTES + 1);
+/// let refused = verifier.verify_at(&form, time::macros::datetime!(2030-01-01 0:00 UTC)).unwrap_err();
+/// assert_eq!(refused.code().as_str(), "MaxPostPreDataLengthExceededError");
+/// # Ok::<(), policy_runtime::Error>(())
+/// ```
 pub const MAX_FORM_BYTES: u64 = 20 * 1024;
 
 /// The multipart boundary length assumed when the caller did not measure the
@@ -11,6 +21,13 @@ const ASSUMED_BOUNDARY: u64 = 38;
 const DISPOSITION: u64 = 39;
 
 /// The uploaded file: its name as the browser sent it and its size.
+///
+/// ```
+/// use policy_runtime::verify::{Submission, UploadedFile};
+/// let form = Submission::new("b-1").field("key", "a").file("photos/cat.png", 3);
+/// let Some(UploadedFile { name, size }) = form.uploaded_file() else { panic!("no file") };
+/// assert_eq!((name.as_str(), *size), ("photos/cat.png", 3));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UploadedFile {
     /// The file name from the part's `Content-Disposition`, possibly a path.
@@ -147,16 +164,36 @@ impl Submission {
     }
 
     /// The bucket the form was posted to.
+    ///
+    /// ```
+    /// # use policy_runtime::verify::Submission;
+    /// let form = Submission::new("examplebucket").field("key", "a");
+    /// assert_eq!(form.bucket(), "examplebucket");
+    /// ```
     pub fn bucket(&self) -> &str {
         &self.bucket
     }
 
     /// The fields S3 reads: those before the file, in order, as sent.
+    ///
+    /// ```
+    /// # use policy_runtime::verify::Submission;
+    /// let form = Submission::new("b-1").field("Key", "a").field("acl", "private").file("a", 1).field("x", "1");
+    /// let fields: Vec<_> = form.fields().collect();
+    /// assert_eq!(fields, [("Key", "a"), ("acl", "private")]);
+    /// ```
     pub fn fields(&self) -> impl ExactSizeIterator<Item = (&str, &str)> {
         self.fields.iter().map(|(n, v)| (n.as_str(), v.as_str()))
     }
 
     /// The fields after the file, which S3 ignores.
+    ///
+    /// ```
+    /// # use policy_runtime::verify::Submission;
+    /// let form = Submission::new("b-1").field("key", "a").file("a.txt", 1).field("acl", "private").file("b.txt", 2);
+    /// let ignored: Vec<_> = form.ignored_fields().collect();
+    /// assert_eq!(ignored, [("acl", "private"), ("file", "b.txt")]);
+    /// ```
     pub fn ignored_fields(&self) -> impl ExactSizeIterator<Item = (&str, &str)> {
         self.after_file
             .iter()
@@ -164,6 +201,13 @@ impl Submission {
     }
 
     /// The first value of a field S3 reads (name case-insensitive).
+    ///
+    /// ```
+    /// # use policy_runtime::verify::Submission;
+    /// let form = Submission::new("b-1").field("Content-Type", "text/plain").file("a", 1).field("acl", "private");
+    /// assert_eq!(form.get("content-type"), Some("text/plain"));
+    /// assert_eq!(form.get("acl"), None); // sent after the file
+    /// ```
     pub fn get(&self, name: &str) -> Option<&str> {
         self.fields()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
@@ -171,6 +215,14 @@ impl Submission {
     }
 
     /// The uploaded file, if the form had one.
+    ///
+    /// ```
+    /// # use policy_runtime::verify::Submission;
+    /// let form = Submission::new("b-1").field("key", "a");
+    /// assert_eq!(form.uploaded_file(), None);
+    /// let form = form.file(r"C:\docs\a.txt", 5);
+    /// assert_eq!(form.uploaded_file().map(|f| f.base_name()), Some("a.txt"));
+    /// ```
     pub fn uploaded_file(&self) -> Option<&UploadedFile> {
         self.file.as_ref()
     }
