@@ -94,6 +94,8 @@
 //!   expiration, every condition, coverage and size, with typed rejections
 //!   that name the S3 error code.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 #[cfg(feature = "aws-sdk")]
 mod aws_sdk;
 mod condition;
@@ -114,6 +116,7 @@ mod template;
 pub mod verify;
 
 #[cfg(feature = "aws-sdk")]
+#[cfg_attr(docsrs, doc(cfg(feature = "aws-sdk")))]
 pub use aws_sdk::{ProviderSigner, REFRESH_MARGIN};
 pub use condition::{Condition, FieldName};
 pub use credentials::Credentials;
