@@ -88,6 +88,10 @@ cargo fmt --all -- --check
 
 step "cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# Alone, policy-runtime builds with its default features only (the workspace
+# turns `aws-sdk` on for the examples and tests).
+step "cargo clippy -p policy-runtime (default features)"
+cargo clippy -p policy-runtime --all-targets --locked -- -D warnings
 
 if [ -n "${POST_POLICY_E2E:-}" ]; then
     step "end-to-end servers from POST_POLICY_E2E (not starting our own)"
