@@ -71,7 +71,7 @@ pub use store::CredentialStore;
 pub use submission::{Submission, UploadedFile, MAX_FORM_BYTES};
 
 use crate::document::{self, RawDocument};
-use crate::sigv4::SigningKey;
+use crate::sigv4::{KeyedMac, SigningKey};
 use crate::{PolicyDocument, Region};
 use scope::ScopeRef;
 
@@ -93,18 +93,20 @@ use scope::ScopeRef;
 pub struct Verifier<S> {
     store: S,
     region: Region,
-    /// The last signing key derived: most forms share one access key and
-    /// day, and derivation costs four HMACs.
+    /// The last signing key derived, keyed for HMAC: most forms share one
+    /// access key and day, and derivation costs four HMACs (and keying one
+    /// more hash block each side).
     key_cache: Mutex<Option<CachedKey>>,
 }
 
-/// A derived key and what it was derived from; reused only when the access
-/// key, the day and the secret (compared in constant time) all match.
+/// A derived key, keyed for HMAC, and what it was derived from; reused only
+/// when the access key, the day and the secret (compared in constant time)
+/// all match.
 struct CachedKey {
     access_key_id: String,
     date_stamp: String,
     secret: Zeroizing<String>,
-    key: SigningKey,
+    mac: KeyedMac,
 }
 
 impl<S: CredentialStore> Verifier<S> {
@@ -210,8 +212,8 @@ impl<S: CredentialStore> Verifier<S> {
             credentials.session_token(),
             prepared.raw("x-amz-security-token"),
         )?;
-        let key = self.signing_key(&scope, credentials.secret_access_key());
-        if !constant_time::signature_matches(&key.sign(policy.as_bytes()), signature) {
+        let mac = self.keyed_mac(&scope, credentials.secret_access_key());
+        if !constant_time::signature_matches(&mac.sign(policy.as_bytes()), signature) {
             return Err(Rejection::SignatureMismatch {
                 value: signature.into(),
             });
@@ -233,9 +235,9 @@ impl<S: CredentialStore> Verifier<S> {
 }
 
 impl<S> Verifier<S> {
-    /// The signing key for this scope and secret, from the cache when it
-    /// holds the same access key, day and secret.
-    fn signing_key(&self, scope: &ScopeRef<'_>, secret: &str) -> SigningKey {
+    /// The signing key for this scope and secret, keyed for HMAC, from the
+    /// cache when it holds the same access key, day and secret.
+    fn keyed_mac(&self, scope: &ScopeRef<'_>, secret: &str) -> KeyedMac {
         let mut cache = self
             .key_cache
             .lock()
@@ -246,17 +248,22 @@ impl<S> Verifier<S> {
                 && cached.date_stamp == scope.date_stamp
                 && same_secret
             {
-                return cached.key.clone();
+                return cached.mac.clone();
             }
         }
-        let key = SigningKey::derive(secret, scope.date_stamp, scope.region, "s3");
+        let mac = KeyedMac::new(&SigningKey::derive(
+            secret,
+            scope.date_stamp,
+            scope.region,
+            "s3",
+        ));
         *cache = Some(CachedKey {
             access_key_id: scope.access_key_id.into(),
             date_stamp: scope.date_stamp.into(),
             secret: Zeroizing::new(secret.to_owned()),
-            key: key.clone(),
+            mac: mac.clone(),
         });
-        key
+        mac
     }
 }
 
