@@ -123,8 +123,9 @@ impl Policy {
         PolicyBuilder::default()
     }
 
-    /// Makes a policy from conditions, checking them all; the error is the
-    /// first problem found.
+    /// Makes a policy from conditions, checking them all (and that a
+    /// relative expiration is positive); the error is the first problem
+    /// found.
     ///
     /// ```
     /// use policy_runtime::{Condition, Expiration, FieldName, Policy};
@@ -139,6 +140,13 @@ impl Policy {
     /// # Ok::<(), policy_runtime::Error>(())
     /// ```
     pub fn new(expiration: Expiration, conditions: Vec<Condition>) -> Result<Policy, Error> {
+        if let Expiration::In(d) = expiration {
+            if d <= Duration::ZERO {
+                return Err(Error::InvalidExpiration {
+                    reason: format!("`expires_in` must be positive, not {d}"),
+                });
+            }
+        }
         let mut errors = check_all(&conditions, false).into_iter();
         if let Some(first) = errors.next() {
             return Err(first);
@@ -521,9 +529,8 @@ impl PolicyBuilder {
     /// let policy = base.clone().expires_in(Duration::minutes(10)).build()?;
     /// let post = signer.sign_at(&policy, datetime!(2026-11-22 12:00 UTC))?;
     /// assert_eq!(post.expiration(), datetime!(2026-11-22 12:10 UTC));
-    /// // Not positive: refused when signing.
-    /// let at_once = base.expires_in(Duration::ZERO).build()?;
-    /// assert!(signer.sign_at(&at_once, datetime!(2026-11-22 12:00 UTC)).is_err());
+    /// // Not positive: refused when built.
+    /// assert!(base.expires_in(Duration::ZERO).build().is_err());
     /// # Ok::<(), policy_runtime::Error>(())
     /// ```
     pub fn expires_in(mut self, duration: Duration) -> Self {
@@ -628,5 +635,22 @@ mod tests {
             .resolve(now)
             .unwrap();
         assert_eq!(t.nanosecond(), 234_000_000);
+    }
+
+    #[test]
+    fn a_lifetime_that_is_not_positive_is_refused_when_built() {
+        for d in [Duration::ZERO, Duration::seconds(-5)] {
+            let e = base().key("k").unwrap().expires_in(d).build().unwrap_err();
+            assert!(
+                matches!(&e, Error::InvalidExpiration { reason } if reason.contains("must be positive")),
+                "{e}"
+            );
+        }
+        assert!(base()
+            .key("k")
+            .unwrap()
+            .expires_in(Duration::milliseconds(1))
+            .build()
+            .is_ok());
     }
 }
