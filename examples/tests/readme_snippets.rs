@@ -1,0 +1,87 @@
+//! The README's "A short tour" and "Checking submitted forms": the files
+//! under `readme/` are its code blocks, verbatim (checked here), included
+//! here as they are, so they compile; and they run:
+//!
+//! - the tour signs with credentials from the standard AWS variables (set
+//!   here, in this test binary's only test);
+//! - the check accepts the tour's form with a PNG, under the file's name,
+//!   and refuses it, as S3 does, for other credentials or another bucket's
+//!   form.
+
+mod checking {
+    include!("readme/checking.rs");
+
+    pub(super) fn run(
+        credentials: Credentials,
+        post: &SignedPost,
+    ) -> Result<String, Box<dyn std::error::Error>> {
+        check(credentials, post)
+    }
+}
+
+mod tour {
+    include!("readme/tour.rs");
+
+    pub(super) fn run() -> Result<(), Box<dyn std::error::Error>> {
+        main()
+    }
+}
+
+use policy_runtime::{Credentials, Region, Signer};
+
+const README: &str = include_str!("../../README.md");
+const ACCESS_KEY: &str = "AKIAIOSFODNN7EXAMPLE";
+const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+
+#[test]
+fn the_readme_tour_and_check_run_as_shown() {
+    for (file, text) in [
+        ("tour.rs", include_str!("readme/tour.rs")),
+        ("checking.rs", include_str!("readme/checking.rs")),
+    ] {
+        assert!(
+            README.contains(&format!("```rust\n{text}```\n")),
+            "README.md does not show examples/tests/readme/{file} as it is; copy the file into its code block"
+        );
+    }
+
+    // The only test of this binary: nothing else reads the environment.
+    std::env::set_var("AWS_ACCESS_KEY_ID", ACCESS_KEY);
+    std::env::set_var("AWS_SECRET_ACCESS_KEY", SECRET);
+    std::env::set_var("AWS_REGION", "eu-west-1");
+    for name in [
+        "AWS_SESSION_TOKEN",
+        "AWS_DEFAULT_REGION",
+        "AWS_ENDPOINT_URL",
+        "AWS_ENDPOINT_URL_S3",
+    ] {
+        std::env::remove_var(name);
+    }
+    tour::run().expect("the tour signs with the standard variables");
+
+    let credentials = Credentials::new(ACCESS_KEY, SECRET).unwrap();
+    let signer = Signer::new(credentials.clone(), Region::new("eu-west-1").unwrap());
+    let post = tour::AvatarUpload {
+        user_id: "42".into(),
+    }
+    .sign(&signer)
+    .unwrap();
+    assert_eq!(checking::run(credentials, &post).unwrap(), "user/42/me.png");
+
+    let other = Credentials::new(ACCESS_KEY, "another-secret").unwrap();
+    let refused = checking::run(other, &post).unwrap_err();
+    assert!(
+        refused.to_string().contains("signature"),
+        "other credentials: {refused}"
+    );
+
+    // A form for the user's own folder, but with a key outside it.
+    let outside = tour::AvatarUpload {
+        user_id: "42".into(),
+    }
+    .sign_with(
+        &signer,
+        policy_runtime::SignOptions::new().key("user/43/me.png"),
+    );
+    assert!(outside.is_err(), "a key outside the policy is not signed");
+}
