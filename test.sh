@@ -93,6 +93,11 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "cargo clippy -p policy-runtime (default features)"
 cargo clippy -p policy-runtime --all-targets --locked -- -D warnings
 
+# bench/compare.sh builds the peers (outside the workspace) with --locked:
+# their Cargo.lock must follow the workspace crates they use.
+step "bench/peers/Cargo.lock is up to date"
+cargo fetch --locked -q --manifest-path bench/peers/Cargo.toml
+
 if [ -n "${POST_POLICY_E2E:-}" ]; then
     step "end-to-end servers from POST_POLICY_E2E (not starting our own)"
 else
