@@ -445,6 +445,99 @@ fn the_demo_signs_a_fresh_form_for_the_current_user_on_every_request() {
     }
 }
 
+/// The example binary, as `cargo test` builds it with the tests.
+fn demo_binary() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let bin = exe
+        .parent()
+        .and_then(Path::parent)
+        .unwrap()
+        .join("examples")
+        .join(format!("upload-demo{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        bin.is_file(),
+        "{} is missing: `cargo test -p examples` builds it with the tests (a `--test` filter \
+         alone does not)",
+        bin.display()
+    );
+    bin
+}
+
+#[test]
+fn the_readmes_first_command_serves_the_demo_on_the_local_endpoint() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+
+    // As on a developer's machine: AWS credentials set, no UPLOAD_DEMO_BUCKET.
+    let mut child = Command::new(demo_binary())
+        .args(["--port", "0"])
+        .env("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+        .env(
+            "AWS_SECRET_ACCESS_KEY",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        )
+        .env_remove("UPLOAD_DEMO_BUCKET")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut printed = Vec::new();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let url = loop {
+        let Some(Ok(line)) = lines.next() else {
+            let _ = child.kill();
+            panic!("upload-demo stopped before printing the URL: {printed:?}");
+        };
+        printed.push(line.clone());
+        if let Some(rest) = line.strip_prefix("open ") {
+            break rest.split_whitespace().next().unwrap().to_owned();
+        }
+    };
+    let page = support::client()
+        .get(&url)
+        .send()
+        .map(|r| (r.status(), r.text()));
+    let form = support::client()
+        .get(format!("{url}/uploads/new"))
+        .send()
+        .and_then(|r| r.text());
+    let _ = child.kill();
+    let _ = child.wait();
+
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    assert!(
+        printed[0].contains("UPLOAD_DEMO_BUCKET is not: using the local endpoint"),
+        "no word on the unused credentials: {printed:?}"
+    );
+    assert!(
+        printed
+            .iter()
+            .any(|l| l.starts_with("uploads go to the local S3 POST endpoint at http://127.0.0.1:")),
+        "{printed:?}"
+    );
+    let (status, body) = page.unwrap();
+    assert_eq!(status, 200);
+    let body = body.unwrap();
+    assert!(
+        body.contains("<h1>Upload an image</h1>")
+            && body.contains(r#""content_length":[1,5000000]"#),
+        "the page with the declaration's rules: {body}"
+    );
+    let form: Value = serde_json::from_str(&form.unwrap()).unwrap();
+    assert_eq!(form["fields"]["key"], "user/42/${filename}");
+    assert!(form["url"]
+        .as_str()
+        .unwrap()
+        .starts_with("http://127.0.0.1:"));
+
+    let bad = Command::new(demo_binary())
+        .args(["--port", "eighty"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("usage: upload-demo [--port PORT]"));
+}
+
 #[test]
 fn the_upload_demo_uploads_to_real_stores() {
     let Ok(raw) = std::env::var("POST_POLICY_E2E") else {

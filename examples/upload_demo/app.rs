@@ -59,22 +59,34 @@ pub enum Storage {
 
 impl Storage {
     /// The store the standard variables name, read through `lookup`:
-    /// `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY` (and
-    /// `AWS_SESSION_TOKEN`), `AWS_REGION`, `AWS_ENDPOINT_URL_S3` for a store
-    /// other than AWS, and `UPLOAD_DEMO_BUCKET`. `Ok(None)` without
-    /// `AWS_ACCESS_KEY_ID`: the local endpoint then.
+    /// `UPLOAD_DEMO_BUCKET` chooses store mode and names the bucket; the
+    /// store is then the one `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`
+    /// (and `AWS_SESSION_TOKEN`), `AWS_REGION` and, for a store other than
+    /// AWS, `AWS_ENDPOINT_URL_S3` name. `Ok(None)` without
+    /// `UPLOAD_DEMO_BUCKET`: the local endpoint then, whatever AWS variables
+    /// are set (see [`Storage::ignored_credentials`]).
     pub fn from_lookup(
         lookup: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Option<Storage>, Box<dyn Error>> {
-        let set = |name: &str| lookup(name).filter(|v| !v.is_empty());
-        if set("AWS_ACCESS_KEY_ID").is_none() {
+        let Some(bucket) = set(lookup, "UPLOAD_DEMO_BUCKET") else {
             return Ok(None);
-        }
-        let bucket = set("UPLOAD_DEMO_BUCKET")
-            .ok_or("AWS_ACCESS_KEY_ID is set: name the bucket in UPLOAD_DEMO_BUCKET")?;
-        let signer = Signer::from_lookup(lookup)?;
+        };
+        let signer = Signer::from_lookup(lookup).map_err(|e| {
+            format!("UPLOAD_DEMO_BUCKET={bucket} names a store, but its credentials or region: {e}")
+        })?;
         Ok(Some(Storage::Store { signer, bucket }))
     }
+
+    /// Whether AWS credentials are set that [`Storage::from_lookup`] leaves
+    /// unused, because `UPLOAD_DEMO_BUCKET` is not set.
+    pub fn ignored_credentials(lookup: &dyn Fn(&str) -> Option<String>) -> bool {
+        set(lookup, "UPLOAD_DEMO_BUCKET").is_none() && set(lookup, "AWS_ACCESS_KEY_ID").is_some()
+    }
+}
+
+/// A variable's value, when set and not empty.
+fn set(lookup: &dyn Fn(&str) -> Option<String>, name: &str) -> Option<String> {
+    lookup(name).filter(|v| !v.is_empty())
 }
 
 /// A running demo: the service and, for [`Storage::Local`], the endpoint.

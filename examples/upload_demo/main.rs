@@ -10,12 +10,12 @@
 //! same declaration, uploads them with a progress bar directly to the store,
 //! then shows the stored image or the store's refusal.
 //!
-//! Without AWS variables the uploads go to the local S3 POST endpoint,
-//! started in-process with its data under `target/upload-demo-data`. With
-//! `AWS_ACCESS_KEY_ID` (and the other standard variables: region,
-//! `AWS_ENDPOINT_URL_S3` for Garage, MinIO, ...) set, they go to that store,
-//! to the bucket named by `UPLOAD_DEMO_BUCKET`; its CORS rules must let the
-//! page's origin (`http://127.0.0.1:PORT`) `POST`.
+//! By default the uploads go to the local S3 POST endpoint, started
+//! in-process with its data under `target/upload-demo-data`. With
+//! `UPLOAD_DEMO_BUCKET` set, they go to that bucket of the store the
+//! standard variables name (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
+//! `AWS_REGION`, `AWS_ENDPOINT_URL_S3` for Garage, MinIO, ...); its CORS
+//! rules must let the page's origin (`http://127.0.0.1:PORT`) `POST`.
 
 mod app;
 
@@ -39,7 +39,14 @@ fn main() -> ExitCode {
             }
         }
     }
-    let storage = match app::Storage::from_lookup(&|name| std::env::var(name).ok()) {
+    let vars = |name: &str| std::env::var(name).ok();
+    if app::Storage::ignored_credentials(&vars) {
+        println!(
+            "AWS credentials are set but UPLOAD_DEMO_BUCKET is not: using the local endpoint; \
+             set UPLOAD_DEMO_BUCKET to upload to your store"
+        );
+    }
+    let storage = match app::Storage::from_lookup(&vars) {
         Ok(Some(store)) => store,
         Ok(None) => app::Storage::Local {
             dir: std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -54,7 +61,7 @@ fn main() -> ExitCode {
     let demo = match app::start(([127, 0, 0, 1], port).into(), storage) {
         Ok(demo) => demo,
         Err(e) => {
-            eprintln!("upload-demo: {e}");
+            eprintln!("upload-demo: cannot start on 127.0.0.1:{port}: {e}\n(`-- --port N` listens on another port, `--port 0` on a free one)");
             return ExitCode::FAILURE;
         }
     };
