@@ -186,13 +186,17 @@ impl<S: CredentialStore> Verifier<S> {
     pub fn verify_at(&self, form: &Submission, now: OffsetDateTime) -> Result<Accepted, Rejection> {
         let now = now.to_offset(UtcOffset::UTC);
         let prepared = prepare::prepare(form)?;
-        let required =
-            |field: &'static str| prepared.raw(field).ok_or(Rejection::MissingField { field });
-        let policy = required("policy")?;
-        let algorithm = required("x-amz-algorithm")?;
-        let credential = required("x-amz-credential")?;
-        let date = required("x-amz-date")?;
-        let signature = required("x-amz-signature")?;
+        let names = names::fixed();
+        let required = |field: names::Fixed| {
+            prepared
+                .raw_fixed(field)
+                .ok_or(Rejection::MissingField { field: field.name })
+        };
+        let policy = required(names.policy)?;
+        let algorithm = required(names.algorithm)?;
+        let credential = required(names.credential)?;
+        let date = required(names.date)?;
+        let signature = required(names.signature)?;
         let scope = scope::check_fields(algorithm, credential, date)?;
         if scope.region != self.region.as_str() {
             return Err(Rejection::MalformedCredential {
@@ -210,7 +214,7 @@ impl<S: CredentialStore> Verifier<S> {
         })?;
         check_token(
             credentials.session_token(),
-            prepared.raw("x-amz-security-token"),
+            prepared.raw_fixed(names.security_token),
         )?;
         let mac = self.keyed_mac(&scope, credentials.secret_access_key());
         if !constant_time::signature_matches(&mac.sign(policy.as_bytes()), signature) {

@@ -86,6 +86,48 @@ pub(crate) fn resolve(name: &str) -> Resolved<'_> {
     Resolved { kind, known: None }
 }
 
+/// A field name the verifier itself asks for, with what [`resolve`] says
+/// of it found once.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Fixed {
+    /// The canonical spelling.
+    pub(crate) name: &'static str,
+    /// [`resolve`]`(name).known`.
+    pub(crate) known: Option<usize>,
+}
+
+/// The names the verifier looks up by constant, each resolved once rather
+/// than on every form.
+pub(crate) struct FixedNames {
+    pub(crate) key: Fixed,
+    pub(crate) policy: Fixed,
+    pub(crate) algorithm: Fixed,
+    pub(crate) credential: Fixed,
+    pub(crate) date: Fixed,
+    pub(crate) signature: Fixed,
+    pub(crate) security_token: Fixed,
+}
+
+/// See [`FixedNames`].
+pub(crate) fn fixed() -> &'static FixedNames {
+    static NAMES: OnceLock<FixedNames> = OnceLock::new();
+    NAMES.get_or_init(|| {
+        let fixed = |name: &'static str| Fixed {
+            name,
+            known: resolve(name).known,
+        };
+        FixedNames {
+            key: fixed("key"),
+            policy: fixed("policy"),
+            algorithm: fixed("x-amz-algorithm"),
+            credential: fixed("x-amz-credential"),
+            date: fixed("x-amz-date"),
+            signature: fixed("x-amz-signature"),
+            security_token: fixed("x-amz-security-token"),
+        }
+    })
+}
+
 /// `a.eq_ignore_ascii_case(b)`, eight bytes at a time.
 #[inline]
 pub(crate) fn same_name(a: &str, b: &str) -> bool {

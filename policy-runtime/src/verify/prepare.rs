@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use super::names::{self, Caseless};
+use super::names::{self, Caseless, Fixed};
 use super::submission::{Submission, MAX_FORM_BYTES};
 use super::{Rejection, S3ErrorCode};
 use crate::rules::{FieldKind, FILENAME_PLACEHOLDER};
@@ -70,9 +70,10 @@ impl<'a> Prepared<'a> {
         }
     }
 
-    /// The value of a field by name (any case), as sent.
-    pub(crate) fn raw(&self, name: &str) -> Option<&'a str> {
-        self.fields.get(self.position(name)?).map(|f| f.raw)
+    /// The value of a field the verifier asks for by constant, as sent.
+    pub(crate) fn raw_fixed(&self, name: Fixed) -> Option<&'a str> {
+        let at = self.position_of(name.name, name.known)?;
+        self.fields.get(at).map(|f| f.raw)
     }
 }
 
@@ -153,7 +154,8 @@ pub(crate) fn prepare(form: &Submission) -> Result<Prepared<'_>, Rejection> {
         index,
         size: file.size,
     };
-    if prepared.position("key").is_none() {
+    let key = names::fixed().key;
+    if prepared.position_of(key.name, key.known).is_none() {
         return Err(Rejection::MissingField { field: "key" });
     }
     Ok(prepared)
