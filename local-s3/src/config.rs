@@ -59,8 +59,9 @@ impl Config {
         }
     }
 
-    /// Adds credentials forms may be signed with (several may be added; an
-    /// access key id added twice keeps its first secret).
+    /// Adds credentials forms may be signed with. Several may be added;
+    /// credentials for an access key id added before replace the earlier
+    /// ones.
     ///
     /// ```
     /// # use post_policy_local::Config;
@@ -69,10 +70,21 @@ impl Config {
     ///     .credentials(Credentials::new("AKID1", "one")?)
     ///     .credentials(Credentials::new("AKID2", "two")?);
     /// assert_eq!(config.access_key_ids().collect::<Vec<_>>(), ["AKID1", "AKID2"]);
+    ///
+    /// let rotated = config.credentials(Credentials::new("AKID1", "one-rotated")?);
+    /// assert_eq!(rotated.access_key_ids().collect::<Vec<_>>(), ["AKID1", "AKID2"]);
     /// # Ok::<(), policy_runtime::Error>(())
     /// ```
     pub fn credentials(mut self, credentials: Credentials) -> Config {
-        self.credentials.push(credentials);
+        let id = credentials.access_key_id();
+        match self
+            .credentials
+            .iter_mut()
+            .find(|c| c.access_key_id() == id)
+        {
+            Some(earlier) => *earlier = credentials,
+            None => self.credentials.push(credentials),
+        }
         self
     }
 
@@ -223,5 +235,24 @@ impl fmt::Debug for Config {
             .field("origins", &self.allowed_origins())
             .field("buckets", &self.buckets)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_for_a_known_access_key_replace_the_earlier_ones() {
+        let config = Config::new("uploads", Region::new("eu-west-1").unwrap())
+            .credentials(Credentials::new("AKID1", "one").unwrap())
+            .credentials(Credentials::new("AKID2", "two").unwrap())
+            .credentials(Credentials::new("AKID1", "one-rotated").unwrap());
+        let secrets: Vec<_> = config
+            .credential_list()
+            .iter()
+            .map(|c| (c.access_key_id(), c.secret_access_key()))
+            .collect();
+        assert_eq!(secrets, [("AKID1", "one-rotated"), ("AKID2", "two")]);
     }
 }

@@ -129,6 +129,11 @@ fn parse(args: Vec<String>, env: &dyn Fn(&str) -> Option<String>) -> Result<Sett
         let (id, secret) = pair
             .split_once(':')
             .ok_or_else(|| format!("credentials `{}` are not AKID:SECRET", shorten_pair(pair)))?;
+        if parsed.iter().any(|c: &Credentials| c.access_key_id() == id) {
+            return Err(format!(
+                "credentials for `{id}` are given twice: give each access key id once"
+            ));
+        }
         parsed.push(
             Credentials::new(id, secret).map_err(|e| format!("credentials for `{id}`: {e}"))?,
         );

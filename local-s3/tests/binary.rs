@@ -171,6 +171,10 @@ fn bad_flags_give_a_clear_error_and_exit_code_2() {
         (&["extra"], "unexpected argument `extra`"),
         (&["--region"], "`--region` needs a value"),
         (&["--credentials", "no-colon"], "not AKID:SECRET"),
+        (
+            &["--credentials", "AKID:one", "--credentials", "AKID:two"],
+            "credentials for `AKID` are given twice",
+        ),
         (&[], "no credentials"),
     ] {
         let mut args = args.to_vec();
