@@ -320,7 +320,9 @@ mod plain {
         }
 
         fn conditions(&mut self) -> Option<Vec<RawCondition<'a>>> {
-            let mut out = Vec::with_capacity(8);
+            // A signer's document holds about ten conditions (its own
+            // three SigV4 ones among them): room for them without growing.
+            let mut out = Vec::with_capacity(16);
             self.eat(b'[')?;
             self.skip_whitespace();
             if self.peek()? == b']' {
