@@ -109,7 +109,7 @@ pub(crate) fn failures<C: Checked>(
     }
     for condition in conditions {
         if let View::StartsWith { field, .. } = condition.view() {
-            if let Some(name) = exact_only(field) {
+            if let Some(name) = exact_only(form.find(field).kind) {
                 push!(Rejection::InvalidPolicy {
                     reason: format!("S3 allows only exact matches on `{name}`, not starts-with"),
                 });
@@ -135,7 +135,7 @@ pub(crate) fn failures<C: Checked>(
         let Some(field) = view.field() else {
             continue;
         };
-        let position = form.position(field);
+        let position = form.find(field).position;
         if let Some(c) = position.and_then(|i| covered.get_mut(i)) {
             *c = true;
         }
@@ -163,11 +163,11 @@ pub(crate) fn failures<C: Checked>(
     out
 }
 
-/// For a starts-with condition on `field`: the field's canonical name when
-/// S3 allows only exact matches on it (as
+/// For a starts-with condition on a field of this kind: the field's
+/// canonical name when S3 allows only exact matches on it (as
 /// [`PolicyDocument::problems`](crate::PolicyDocument::problems) reports).
-fn exact_only(field: &str) -> Option<&'static str> {
-    match names::lookup(field) {
+fn exact_only(kind: Option<FieldKind<'_>>) -> Option<&'static str> {
+    match kind {
         Some(FieldKind::Known(spec)) if spec.role != Role::Reserved && !spec.starts_with => {
             Some(spec.name)
         }

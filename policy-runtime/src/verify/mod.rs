@@ -207,11 +207,12 @@ impl<S: CredentialStore> Verifier<S> {
                 ),
             });
         }
-        let credentials = self.store.credentials(scope.access_key_id).ok_or_else(|| {
-            Rejection::UnknownAccessKey {
+        let credentials = self
+            .store
+            .lend_credentials(scope.access_key_id)
+            .ok_or_else(|| Rejection::UnknownAccessKey {
                 access_key_id: scope.access_key_id.into(),
-            }
-        })?;
+            })?;
         check_token(
             credentials.session_token(),
             prepared.raw_fixed(names.security_token),
@@ -225,7 +226,9 @@ impl<S: CredentialStore> Verifier<S> {
         let invalid = |e: crate::Error| Rejection::InvalidPolicy {
             reason: e.to_string(),
         };
-        let json = document::decode_base64(policy).map_err(invalid)?;
+        // A signer's policy decodes to well under 1 KiB: no allocation.
+        let mut buf = [0u8; 1024];
+        let json = document::decode_base64_in(policy, &mut buf).map_err(invalid)?;
         let doc =
             RawDocument::parse(document::json_text(&json).map_err(invalid)?).map_err(invalid)?;
         let first = conditions::failures(doc.expiration, &doc.conditions, &prepared, now, true);

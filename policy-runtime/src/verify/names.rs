@@ -10,11 +10,19 @@ use crate::rules::{self, FieldKind, FIELDS, IGNORE_PREFIX, META_PREFIX};
 /// longer (else [`lookup`] falls back to [`rules::lookup`]).
 const MAX_LEN: usize = 64;
 
-/// For each name length, the bit set of [`FIELDS`] entries of that length;
-/// `None` when the table cannot hold [`FIELDS`], or two of its names differ
-/// only in case (so an exact match might not be the first match).
-fn by_length() -> Option<&'static [u64; MAX_LEN]> {
-    static TABLE: OnceLock<Option<[u64; MAX_LEN]>> = OnceLock::new();
+/// Bit sets of [`FIELDS`] entries: by name length, and by the last byte of
+/// the name lowercased. A name can only be an entry in both sets, so most
+/// names leave one candidate (or none) to compare.
+struct Candidates {
+    by_length: [u64; MAX_LEN],
+    by_last: [u64; 128],
+}
+
+/// See [`Candidates`]; `None` when the sets cannot hold [`FIELDS`], or two
+/// of its names differ only in case (so an exact match might not be the
+/// first match).
+fn candidates() -> Option<&'static Candidates> {
+    static TABLE: OnceLock<Option<Candidates>> = OnceLock::new();
     TABLE
         .get_or_init(|| {
             if FIELDS.len() > 64 {
@@ -29,9 +37,14 @@ fn by_length() -> Option<&'static [u64; MAX_LEN]> {
                     return None;
                 }
             }
-            let mut table = [0u64; MAX_LEN];
+            let mut table = Candidates {
+                by_length: [0; MAX_LEN],
+                by_last: [0; 128],
+            };
             for (i, spec) in FIELDS.iter().enumerate() {
-                *table.get_mut(spec.name.len())? |= 1 << i;
+                let last = spec.name.bytes().last()?.to_ascii_lowercase();
+                *table.by_length.get_mut(spec.name.len())? |= 1 << i;
+                *table.by_last.get_mut(usize::from(last))? |= 1 << i;
             }
             Some(table)
         })
@@ -50,6 +63,7 @@ pub(crate) struct Resolved<'a> {
 
 /// [`rules::lookup`], with the known names found through their length:
 /// the same answer for every name.
+#[cfg(test)]
 pub(crate) fn lookup(name: &str) -> Option<FieldKind<'_>> {
     resolve(name).kind
 }
@@ -57,13 +71,15 @@ pub(crate) fn lookup(name: &str) -> Option<FieldKind<'_>> {
 /// Looks `name` up as [`rules::lookup`] does, and says where a known
 /// field is in [`FIELDS`].
 pub(crate) fn resolve(name: &str) -> Resolved<'_> {
-    let Some(table) = by_length() else {
+    let Some(table) = candidates() else {
         return Resolved {
             kind: rules::lookup(name),
             known: None,
         };
     };
-    let mut candidates = table.get(name.len()).copied().unwrap_or(0);
+    let last = name.bytes().last().map_or(0, |b| b.to_ascii_lowercase());
+    let mut candidates = table.by_length.get(name.len()).copied().unwrap_or(0)
+        & table.by_last.get(usize::from(last)).copied().unwrap_or(0);
     while candidates != 0 {
         let i = candidates.trailing_zeros() as usize;
         candidates &= candidates - 1;
@@ -236,6 +252,8 @@ mod tests {
             names.push(spec.name.to_ascii_lowercase());
             names.push(format!("{}x", spec.name));
             names.push(spec.name.get(1..).unwrap_or_default().into());
+            // Same length and last byte, another first byte.
+            names.push(format!("q{}", spec.name.get(1..).unwrap_or_default()));
         }
         for other in [
             "",

@@ -49,10 +49,37 @@ pub(crate) struct Prepared<'a> {
     pub(crate) size: u64,
 }
 
+/// A name as [`Prepared::find`] found it.
+pub(crate) struct Found<'a> {
+    /// Where the field with the name is, if the form has it.
+    pub(crate) position: Option<usize>,
+    /// What the name refers to in the rule table.
+    pub(crate) kind: Option<FieldKind<'a>>,
+}
+
 impl<'a> Prepared<'a> {
-    /// The position of the field with this name (any case).
-    pub(crate) fn position(&self, name: &str) -> Option<usize> {
-        self.position_of(name, names::resolve(name).known)
+    /// The field with this name (any case), and what the name refers to.
+    /// A policy names its fields as the form does, spelled alike when one
+    /// source made both: such a name is found among the sent names without
+    /// looking it up.
+    pub(crate) fn find<'n>(&self, name: &'n str) -> Found<'n>
+    where
+        'a: 'n,
+    {
+        if self.index.is_none() {
+            let mut fields = self.fields.iter().enumerate();
+            if let Some((i, field)) = fields.find(|(_, f)| f.sent_name == name) {
+                return Found {
+                    position: Some(i),
+                    kind: field.kind,
+                };
+            }
+        }
+        let resolved = names::resolve(name);
+        Found {
+            position: self.position_of(name, resolved.known),
+            kind: resolved.kind,
+        }
     }
 
     /// The position of the field with this name, `known` its position in

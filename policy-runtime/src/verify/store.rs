@@ -1,5 +1,6 @@
 //! Where the verifier finds the secret for an access key id.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use crate::Credentials;
@@ -37,6 +38,25 @@ pub trait CredentialStore {
     /// # Ok::<(), policy_runtime::Error>(())
     /// ```
     fn credentials(&self, access_key_id: &str) -> Option<Credentials>;
+
+    /// The credentials of `access_key_id`, lent when the store holds them:
+    /// what the verifier asks for, once per form. The default clones what
+    /// [`credentials`](CredentialStore::credentials) returns; the stores
+    /// here lend theirs, so verifying a form copies no secret.
+    ///
+    /// ```
+    /// # use policy_runtime::{verify::CredentialStore, Credentials};
+    /// # use std::borrow::Cow;
+    /// let keys = vec![Credentials::new("AKID1", "one")?, Credentials::new("AKID2", "two")?];
+    /// assert!(matches!(keys.lend_credentials("AKID2"), Some(Cow::Borrowed(c)) if c.secret_access_key() == "two"));
+    /// let lookup = |id: &str| (id == "AKID").then(|| Credentials::new("AKID", "secret").unwrap());
+    /// assert!(matches!(lookup.lend_credentials("AKID"), Some(Cow::Owned(_))));
+    /// assert!(lookup.lend_credentials("AKID2").is_none());
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
+    fn lend_credentials(&self, access_key_id: &str) -> Option<Cow<'_, Credentials>> {
+        self.credentials(access_key_id).map(Cow::Owned)
+    }
 }
 
 impl<F> CredentialStore for F
@@ -52,6 +72,10 @@ impl CredentialStore for Credentials {
     fn credentials(&self, access_key_id: &str) -> Option<Credentials> {
         (self.access_key_id() == access_key_id).then(|| self.clone())
     }
+
+    fn lend_credentials(&self, access_key_id: &str) -> Option<Cow<'_, Credentials>> {
+        (self.access_key_id() == access_key_id).then_some(Cow::Borrowed(self))
+    }
 }
 
 impl CredentialStore for [Credentials] {
@@ -60,16 +84,30 @@ impl CredentialStore for [Credentials] {
             .find(|c| c.access_key_id() == access_key_id)
             .cloned()
     }
+
+    fn lend_credentials(&self, access_key_id: &str) -> Option<Cow<'_, Credentials>> {
+        self.iter()
+            .find(|c| c.access_key_id() == access_key_id)
+            .map(Cow::Borrowed)
+    }
 }
 
 impl CredentialStore for Vec<Credentials> {
     fn credentials(&self, access_key_id: &str) -> Option<Credentials> {
         self.as_slice().credentials(access_key_id)
     }
+
+    fn lend_credentials(&self, access_key_id: &str) -> Option<Cow<'_, Credentials>> {
+        self.as_slice().lend_credentials(access_key_id)
+    }
 }
 
 impl<S: std::hash::BuildHasher> CredentialStore for HashMap<String, Credentials, S> {
     fn credentials(&self, access_key_id: &str) -> Option<Credentials> {
         self.get(access_key_id).cloned()
+    }
+
+    fn lend_credentials(&self, access_key_id: &str) -> Option<Cow<'_, Credentials>> {
+        self.get(access_key_id).map(Cow::Borrowed)
     }
 }
