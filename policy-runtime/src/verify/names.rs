@@ -144,26 +144,32 @@ pub(crate) fn fixed() -> &'static FixedNames {
     })
 }
 
-/// `a.eq_ignore_ascii_case(b)`, eight bytes at a time.
+/// `a.eq_ignore_ascii_case(b)`, eight bytes at a time (the last eight
+/// overlapping the ones before when the length is not a multiple of 8).
 #[inline]
 pub(crate) fn same_name(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     if a.len() != b.len() {
         return false;
     }
-    let (mut a_words, mut b_words) = (a.chunks_exact(8), b.chunks_exact(8));
-    for (x, y) in a_words.by_ref().zip(b_words.by_ref()) {
-        let x = u64::from_le_bytes(x.try_into().unwrap_or_default());
-        let y = u64::from_le_bytes(y.try_into().unwrap_or_default());
-        if x != y && lower(x) != lower(y) {
+    let word = |s: &[u8], at: usize| {
+        s.get(at..at + 8)
+            .and_then(|w| w.try_into().ok())
+            .map_or(0, u64::from_le_bytes)
+    };
+    let same = |x: u64, y: u64| x == y || lower(x) == lower(y);
+    if a.len() < 8 {
+        return a.iter().zip(b).all(|(x, y)| x.eq_ignore_ascii_case(y));
+    }
+    let mut at = 0;
+    while at + 8 < a.len() {
+        if !same(word(a, at), word(b, at)) {
             return false;
         }
+        at += 8;
     }
-    a_words
-        .remainder()
-        .iter()
-        .zip(b_words.remainder())
-        .all(|(x, y)| x.eq_ignore_ascii_case(y))
+    let last = a.len() - 8;
+    same(word(a, last), word(b, last))
 }
 
 /// Each byte of `w` ASCII-lowercased, as `u8::to_ascii_lowercase` does.
@@ -325,6 +331,28 @@ mod tests {
             for b in names {
                 assert_eq!(same_name(a, b), a.eq_ignore_ascii_case(b), "{a} {b}");
             }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn same_name_agrees_on_any_length(
+            a in "[aAzZ@\\[`{é_-]{0,40}",
+            flips in proptest::collection::vec(proptest::bool::ANY, 40),
+            tweak in proptest::option::of(0usize..40),
+        ) {
+            // `b`: `a` with some letters' case flipped, and maybe one byte
+            // changed, so that equal-length pairs are common.
+            let mut b: Vec<char> = a
+                .chars()
+                .zip(flips.iter().chain(std::iter::repeat(&false)))
+                .map(|(c, &flip)| if flip { c.to_ascii_uppercase() } else { c })
+                .collect();
+            if let Some(c) = tweak.and_then(|i| b.get_mut(i)) {
+                *c = if *c == 'q' { 'r' } else { 'q' };
+            }
+            let b: String = b.into_iter().collect();
+            proptest::prop_assert_eq!(same_name(&a, &b), a.eq_ignore_ascii_case(&b));
         }
     }
 

@@ -69,15 +69,7 @@ impl<'a> ScopeRef<'a> {
             value: value.into(),
             reason: reason.into(),
         };
-        let mut parts = value.split('/');
-        let (Some(id), Some(date), Some(region), Some(service), Some(term), None) = (
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-        ) else {
+        let Some([id, date, region, service, term]) = split_parts(value) else {
             return Err(bad("it does not have five `/`-separated parts"));
         };
         if id.is_empty() {
@@ -100,6 +92,21 @@ impl<'a> ScopeRef<'a> {
             region,
         })
     }
+}
+
+/// The five `/`-separated parts of `value`, if it has exactly five.
+fn split_parts(value: &str) -> Option<[&str; 5]> {
+    let mut parts = [""; 5];
+    let (mut part, mut start) = (0, 0);
+    for (i, b) in value.bytes().enumerate() {
+        if b == b'/' {
+            *parts.get_mut(part)? = value.get(start..i)?;
+            part += 1;
+            start = i + 1;
+        }
+    }
+    *parts.get_mut(part)? = value.get(start..)?;
+    (part == 4).then_some(parts)
 }
 
 /// Checks the SigV4 fields' values: the algorithm, the credential scope,
@@ -141,14 +148,20 @@ pub(crate) fn check_date(
     if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
         return Err(bad("it is not in the form YYYYMMDDTHHMMSSZ"));
     }
-    let date = parse_date_stamp(value.get(..8).unwrap_or_default())
-        .ok_or_else(|| bad("the date is not valid"))?;
+    let day = value.get(..8).unwrap_or_default();
+    // The credential's date stamp was parsed already; the same text is the
+    // same date.
+    let date = if day == date_stamp {
+        scope_date
+    } else {
+        parse_date_stamp(day).ok_or_else(|| bad("the date is not valid"))?
+    };
     let digits = |r: std::ops::Range<usize>| -> Option<u8> {
-        let s = value.get(r)?;
-        if s.bytes().all(|c| c.is_ascii_digit()) {
-            s.parse().ok()
-        } else {
-            None
+        match b.get(r)? {
+            &[tens, ones] if tens.is_ascii_digit() && ones.is_ascii_digit() => {
+                Some((tens - b'0') * 10 + (ones - b'0'))
+            }
+            _ => None,
         }
     };
     let time = match (digits(9..11), digits(11..13), digits(13..15)) {
