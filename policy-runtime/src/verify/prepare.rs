@@ -25,8 +25,8 @@ pub(crate) struct Field<'a> {
     pub(crate) sent_name: &'a str,
     /// What the name refers to in the rule table.
     pub(crate) kind: Option<FieldKind<'a>>,
-    /// For a known field, its position in the rule table.
-    known: Option<usize>,
+    /// Whether [`Prepared::known`] has the field's position.
+    slotted: bool,
     /// The value as sent.
     pub(crate) raw: &'a str,
     /// The value with `${filename}` replaced.
@@ -34,7 +34,7 @@ pub(crate) struct Field<'a> {
 }
 
 /// No field: a slot of [`Prepared::known`] that is empty.
-const ABSENT: usize = usize::MAX;
+const ABSENT: u32 = u32::MAX;
 
 /// The fields S3 reads, ready to be checked. Names are unique (ignoring
 /// case).
@@ -42,7 +42,7 @@ pub(crate) struct Prepared<'a> {
     pub(crate) bucket: &'a str,
     pub(crate) fields: Vec<Field<'a>>,
     /// Where each known field is, by its position in the rule table.
-    known: [usize; 64],
+    known: [u32; 64],
     /// Where each other name is, for forms with more than [`SCAN_MAX`]
     /// fields.
     index: Option<HashMap<Caseless<'a>, usize>>,
@@ -86,14 +86,15 @@ impl<'a> Prepared<'a> {
     /// the rule table if it has one.
     pub(crate) fn position_of(&self, name: &str, known: Option<usize>) -> Option<usize> {
         if let Some(i) = known {
-            return self.known.get(i).copied().filter(|&p| p != ABSENT);
+            let at = self.known.get(i).copied().filter(|&p| p != ABSENT)?;
+            return usize::try_from(at).ok();
         }
         match &self.index {
             Some(index) => index.get(&Caseless(name)).copied(),
             None => self
                 .fields
                 .iter()
-                .position(|f| f.known.is_none() && names::same_name(f.sent_name, name)),
+                .position(|f| !f.slotted && names::same_name(f.sent_name, name)),
         }
     }
 
@@ -124,6 +125,14 @@ pub(crate) fn prepare(form: &Submission) -> Result<Prepared<'_>, Rejection> {
     };
     let filename = file.base_name();
     let count = form.fields().len();
+    if count >= ABSENT as usize {
+        // Positions are kept in 32 bits; no form within S3's size has
+        // this many fields.
+        return Err(Rejection::FormTooLarge {
+            size: size.max(MAX_FORM_BYTES + 1),
+            limit: MAX_FORM_BYTES,
+        });
+    }
     let mut fields: Vec<Field<'_>> = Vec::with_capacity(count);
     let mut known = [ABSENT; 64];
     let mut index = (count > SCAN_MAX).then(|| HashMap::with_capacity(count));
@@ -131,12 +140,13 @@ pub(crate) fn prepare(form: &Submission) -> Result<Prepared<'_>, Rejection> {
     for (sent_name, raw) in form.fields() {
         let resolved = names::resolve(sent_name);
         let here = fields.len();
+        let at = u32::try_from(here).unwrap_or(ABSENT);
         let duplicate = match (resolved.known.and_then(|i| known.get_mut(i)), &mut index) {
-            (Some(slot), _) => std::mem::replace(slot, here) != ABSENT,
+            (Some(slot), _) => std::mem::replace(slot, at) != ABSENT,
             (None, Some(index)) => index.insert(Caseless(sent_name), here).is_some(),
             (None, None) => fields
                 .iter()
-                .any(|f| f.known.is_none() && names::same_name(f.sent_name, sent_name)),
+                .any(|f| !f.slotted && names::same_name(f.sent_name, sent_name)),
         };
         if duplicate {
             return Err(Rejection::DuplicateField {
@@ -169,7 +179,7 @@ pub(crate) fn prepare(form: &Submission) -> Result<Prepared<'_>, Rejection> {
         fields.push(Field {
             sent_name,
             kind: resolved.kind,
-            known: resolved.known,
+            slotted: resolved.known.is_some(),
             raw,
             value,
         });
