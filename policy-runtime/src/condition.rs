@@ -4,6 +4,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use crate::rules::{self, FieldKind, FieldSpec, Role, FILENAME_PLACEHOLDER};
+use crate::verify::names;
 use crate::Error;
 
 /// A form-field name in canonical spelling.
@@ -38,7 +39,7 @@ impl FieldName {
     /// # Ok::<(), policy_runtime::Error>(())
     /// ```
     pub fn new(name: &str) -> Result<FieldName, Error> {
-        match rules::lookup(name) {
+        match names::lookup(name) {
             Some(FieldKind::Known(spec)) if spec.role == Role::User => Ok(Self::known(spec)),
             Some(FieldKind::Known(spec)) => Err(Error::ReservedField {
                 name: spec.name.into(),
@@ -70,7 +71,7 @@ impl FieldName {
     /// assert_eq!(FieldName::lenient("X-Whatever").as_str(), "x-whatever");
     /// ```
     pub fn lenient(name: &str) -> FieldName {
-        match rules::lookup(name) {
+        match names::lookup(name) {
             Some(FieldKind::Known(spec)) => Self::known(spec),
             _ => FieldName(Cow::Owned(name.to_ascii_lowercase())),
         }
@@ -101,7 +102,7 @@ impl FieldName {
     /// # Ok::<(), policy_runtime::Error>(())
     /// ```
     pub fn kind(&self) -> Option<FieldKind<'_>> {
-        rules::lookup(&self.0)
+        names::lookup(&self.0)
     }
 
     /// The rules of this field: the table entry, or for metadata the shared

@@ -50,7 +50,7 @@
 mod accepted;
 mod conditions;
 mod constant_time;
-mod names;
+pub(crate) mod names;
 mod prepare;
 mod rejection;
 mod scope;

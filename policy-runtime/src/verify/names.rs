@@ -63,7 +63,6 @@ pub(crate) struct Resolved<'a> {
 
 /// [`rules::lookup`], with the known names found through their length:
 /// the same answer for every name.
-#[cfg(test)]
 pub(crate) fn lookup(name: &str) -> Option<FieldKind<'_>> {
     resolve(name).kind
 }
