@@ -126,11 +126,14 @@ impl ProviderSigner {
     }
 
     /// A signer with credentials valid for at least [`REFRESH_MARGIN`]:
-    /// the cached one, or one with credentials fetched now.
+    /// the cached one, or one with credentials fetched now (which may have
+    /// less time left, when that is all the provider has). Credentials the
+    /// provider hands out already expired are an error: S3 would refuse
+    /// every form signed with them.
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # use std::time::{Duration, UNIX_EPOCH};
+    /// # use std::time::{Duration, SystemTime, UNIX_EPOCH};
     /// # use aws_credential_types::{credential_fn::provide_credentials_fn, provider::error::CredentialsError, Credentials};
     /// # use policy_runtime::{Error, ProviderSigner, Region};
     /// # fn block_on<F: std::future::Future>(future: F) -> F::Output {
@@ -145,9 +148,12 @@ impl ProviderSigner {
     /// let lasting = ProviderSigner::new(Credentials::new("AK", "SK", None, None, "example"), region.clone());
     /// let first = block_on(lasting.signer())?;
     /// assert!(Arc::ptr_eq(&first, &block_on(lasting.signer())?)); // no expiry: cached
+    /// let soon = Credentials::new("AK", "SK", None, Some(SystemTime::now() + Duration::from_secs(60)), "example");
+    /// let soon = ProviderSigner::new(soon, region.clone());
+    /// assert!(!Arc::ptr_eq(&block_on(soon.signer())?, &block_on(soon.signer())?)); // fetched again
     /// let lapsed = Credentials::new("AK", "SK", None, Some(UNIX_EPOCH + Duration::from_secs(1)), "example");
-    /// let lapsed = ProviderSigner::new(lapsed, region.clone());
-    /// assert!(!Arc::ptr_eq(&block_on(lapsed.signer())?, &block_on(lapsed.signer())?)); // fetched again
+    /// let err = block_on(ProviderSigner::new(lapsed, region.clone()).signer()).unwrap_err();
+    /// assert!(err.to_string().contains("expired at 1970-01-01T00:00:01Z"));
     /// let failing = provide_credentials_fn(|| async { Err(CredentialsError::not_loaded("no profile")) });
     /// let err = block_on(ProviderSigner::new(failing, region).signer()).unwrap_err();
     /// assert!(matches!(err, Error::InvalidCredentials { .. }));
@@ -164,6 +170,16 @@ impl ProviderSigner {
                 .map_err(|e| Error::InvalidCredentials {
                     reason: format!("the AWS credentials provider failed: {e}"),
                 })?;
+        if let Some(expiry) = sdk.expiry().filter(|&at| at <= SystemTime::now()) {
+            return Err(Error::InvalidCredentials {
+                reason: format!(
+                    "the AWS credentials provider returned credentials that expired at {}; \
+                     S3 refuses forms signed with them, so refresh the provider's source \
+                     (renew the session, re-assume the role)",
+                    rfc3339(expiry)
+                ),
+            });
+        }
         let mut signer = Signer::new(Credentials::try_from(&sdk)?, self.region.clone());
         if let Some(endpoint) = &self.endpoint {
             signer = signer.with_endpoint(endpoint.clone());
@@ -185,6 +201,14 @@ impl ProviderSigner {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
+}
+
+/// `at` as RFC 3339 in UTC, to whole seconds.
+fn rfc3339(at: SystemTime) -> String {
+    let at = time::OffsetDateTime::from(at);
+    let at = at.replace_nanosecond(0).unwrap_or(at);
+    at.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| format!("{at}"))
 }
 
 impl std::fmt::Debug for ProviderSigner {
@@ -257,6 +281,22 @@ mod tests {
         assert_eq!(calls.load(Ordering::SeqCst), 1);
         assert_eq!(a.credentials().access_key_id(), "AK0");
         assert_eq!(b.credentials().session_token(), Some("token-0"));
+    }
+
+    #[test]
+    fn credentials_already_expired_are_refused_every_time() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let provider = Counting {
+            calls: Arc::clone(&calls),
+            lifetime: Duration::ZERO,
+        };
+        let signers = ProviderSigner::new(provider, Region::new("us-east-1").unwrap());
+        for attempt in 1..=2 {
+            let err = now(signers.signer()).unwrap_err();
+            assert!(matches!(&err, Error::InvalidCredentials { .. }), "{err:?}");
+            assert!(err.to_string().contains("expired at"), "{err}");
+            assert_eq!(calls.load(Ordering::SeqCst), attempt);
+        }
     }
 
     #[test]

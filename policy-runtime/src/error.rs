@@ -218,7 +218,7 @@ impl fmt::Display for Error {
             Error::InvalidCredentials { reason } => write!(f, "invalid credentials: {reason}"),
             Error::InvalidRegion { region } => write!(
                 f,
-                "invalid region `{region}`: a region is lowercase letters, digits and `-`, such as `us-east-1`"
+                "invalid region `{region}`: a region is 1 to 63 lowercase letters, digits and `-`, starting and ending with a letter or digit, such as `us-east-1`"
             ),
             Error::InvalidPlaceholder {
                 name,

@@ -18,18 +18,26 @@ use crate::Error;
 pub struct Region(String);
 
 impl Region {
-    /// A region: lowercase ASCII letters, digits and `-`, 1 to 64 characters.
+    /// A region: lowercase ASCII letters, digits and `-`, 1 to 63
+    /// characters, starting and ending with a letter or digit (it is a
+    /// label of the endpoint's host name, `s3.{region}.amazonaws.com`).
     ///
     /// ```
     /// use policy_runtime::{Error, Region};
     /// assert_eq!(Region::new("us-east-1")?.to_string(), "us-east-1");
     /// assert!(matches!(Region::new("US-EAST-1"), Err(Error::InvalidRegion { .. })));
     /// assert!(Region::new("").is_err());
+    /// assert!(Region::new("-").is_err());
+    /// assert!(Region::new("us-east-").is_err());
     /// # Ok::<(), policy_runtime::Error>(())
     /// ```
     pub fn new(region: impl Into<String>) -> Result<Region, Error> {
         let region = region.into();
-        let ok = (1..=64).contains(&region.len())
+        let alphanumeric =
+            |b: Option<u8>| b.is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+        let ok = (1..=63).contains(&region.len())
+            && alphanumeric(region.bytes().next())
+            && alphanumeric(region.bytes().last())
             && region
                 .bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
@@ -298,6 +306,44 @@ impl Endpoint {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn regions_are_host_name_labels() {
+        let long = "a".repeat(63);
+        for good in [
+            "us-east-1",
+            "auto",
+            "garage",
+            "a",
+            "9",
+            "eu-2",
+            long.as_str(),
+        ] {
+            assert_eq!(Region::new(good).unwrap().as_str(), good);
+        }
+        let too_long = "a".repeat(64);
+        for bad in [
+            "",
+            "-",
+            "--",
+            "-us-east-1",
+            "us-east-1-",
+            "us_east_1",
+            "us-east-1.",
+            "US-east-1",
+            "é",
+            too_long.as_str(),
+        ] {
+            let error = Region::new(bad).unwrap_err();
+            assert!(
+                matches!(&error, Error::InvalidRegion { region } if region == bad),
+                "{bad}"
+            );
+            assert!(error
+                .to_string()
+                .contains("starting and ending with a letter or digit"));
+        }
+    }
 
     #[test]
     fn urls() {
