@@ -34,7 +34,7 @@ pub(crate) struct Field<'a> {
 }
 
 /// No field: a slot of [`Prepared::known`] that is empty.
-const ABSENT: u32 = u32::MAX;
+const ABSENT: usize = usize::MAX;
 
 /// The fields S3 reads, ready to be checked. Names are unique (ignoring
 /// case).
@@ -42,7 +42,7 @@ pub(crate) struct Prepared<'a> {
     pub(crate) bucket: &'a str,
     pub(crate) fields: Vec<Field<'a>>,
     /// Where each known field is, by its position in the rule table.
-    known: [u32; 64],
+    known: [usize; 64],
     /// Where each other name is, for forms with more than [`SCAN_MAX`]
     /// fields.
     index: Option<HashMap<Caseless<'a>, usize>>,
@@ -86,8 +86,7 @@ impl<'a> Prepared<'a> {
     /// the rule table if it has one.
     pub(crate) fn position_of(&self, name: &str, known: Option<usize>) -> Option<usize> {
         if let Some(i) = known {
-            let at = self.known.get(i).copied().filter(|&p| p != ABSENT)?;
-            return usize::try_from(at).ok();
+            return self.known.get(i).copied().filter(|&p| p != ABSENT);
         }
         match &self.index {
             Some(index) => index.get(&Caseless(name)).copied(),
@@ -125,14 +124,6 @@ pub(crate) fn prepare(form: &Submission) -> Result<Prepared<'_>, Rejection> {
     };
     let filename = file.base_name();
     let count = form.fields().len();
-    if count >= ABSENT as usize {
-        // Positions are kept in 32 bits; no form within S3's size has
-        // this many fields.
-        return Err(Rejection::FormTooLarge {
-            size: size.max(MAX_FORM_BYTES + 1),
-            limit: MAX_FORM_BYTES,
-        });
-    }
     let mut fields: Vec<Field<'_>> = Vec::with_capacity(count);
     let mut known = [ABSENT; 64];
     let mut index = (count > SCAN_MAX).then(|| HashMap::with_capacity(count));
@@ -140,9 +131,8 @@ pub(crate) fn prepare(form: &Submission) -> Result<Prepared<'_>, Rejection> {
     for (sent_name, raw) in form.fields() {
         let resolved = names::resolve(sent_name);
         let here = fields.len();
-        let at = u32::try_from(here).unwrap_or(ABSENT);
         let duplicate = match (resolved.known.and_then(|i| known.get_mut(i)), &mut index) {
-            (Some(slot), _) => std::mem::replace(slot, at) != ABSENT,
+            (Some(slot), _) => std::mem::replace(slot, here) != ABSENT,
             (None, Some(index)) => index.insert(Caseless(sent_name), here).is_some(),
             (None, None) => fields
                 .iter()
