@@ -134,7 +134,8 @@ pub(crate) fn check_algorithm(value: &str) -> Result<(), Rejection> {
 }
 
 /// Parses `x-amz-date` (`YYYYMMDDTHHMMSSZ`) and checks that it falls on the
-/// credential's date.
+/// credential's date: `date_stamp` as the credential wrote it, `scope_date`
+/// that text parsed (as [`ScopeRef::parse`] gives both).
 pub(crate) fn check_date(
     value: &str,
     scope_date: Date,
