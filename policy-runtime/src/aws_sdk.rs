@@ -205,7 +205,9 @@ impl ProviderSigner {
 
 /// `at` as RFC 3339 in UTC, to whole seconds.
 fn rfc3339(at: SystemTime) -> String {
-    let at = time::OffsetDateTime::from(at);
+    let Some(at) = crate::utc::from_system_time(at) else {
+        return format!("{at:?}");
+    };
     let at = at.replace_nanosecond(0).unwrap_or(at);
     at.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_else(|_| format!("{at}"))

@@ -316,13 +316,18 @@ impl fmt::Display for Condition {
 /// same field (duplicates, contradictions), then the set (one size range,
 /// not both `redirect` and `success_action_redirect`). Returns every problem.
 pub(crate) fn check_all(conditions: &[Condition], signed: bool) -> Vec<Error> {
+    // Each condition is reported once, with the first earlier condition it
+    // clashes with, and the same problem (a condition repeated many times)
+    // once in all: the report stays as long as the policy, not its square.
+    let mut reported = std::collections::HashSet::new();
     let mut errors: Vec<Error> = conditions
         .iter()
         .filter_map(|c| c.check_with(signed).err())
+        .filter(|e| reported.insert(e.to_string()))
         .collect();
     for (i, a) in conditions.iter().enumerate() {
-        for b in &conditions[..i] {
-            if let Some(e) = check_pair(b, a) {
+        if let Some(e) = conditions[..i].iter().find_map(|b| check_pair(b, a)) {
+            if reported.insert(e.to_string()) {
                 errors.push(e);
             }
         }

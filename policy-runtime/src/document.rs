@@ -47,7 +47,9 @@ pub struct PolicyDocument {
 impl PolicyDocument {
     /// A document with this expiration (in UTC, rounded down to whole
     /// milliseconds, S3's precision) and conditions, unchecked: see
-    /// [`PolicyDocument::problems`].
+    /// [`PolicyDocument::problems`]. An instant that UTC cannot hold (within
+    /// a day of year 9999 or -9999, with an offset) becomes the nearest one
+    /// it can.
     ///
     /// ```
     /// use policy_runtime::{Condition, FieldName, PolicyDocument};
@@ -60,7 +62,7 @@ impl PolicyDocument {
     /// ```
     pub fn new(expiration: OffsetDateTime, conditions: Vec<Condition>) -> PolicyDocument {
         PolicyDocument {
-            expiration: to_milliseconds(expiration),
+            expiration: crate::utc::to_utc_milliseconds_saturating(expiration),
             conditions,
         }
     }
@@ -187,7 +189,8 @@ mod plain {
     use time::format_description::well_known::Rfc3339;
     use time::OffsetDateTime;
 
-    use super::{to_milliseconds, RawCondition, RawDocument};
+    use super::{RawCondition, RawDocument};
+    use crate::utc::to_utc_milliseconds;
 
     /// The document, if it is plain.
     pub(super) fn parse(json: &str) -> Option<RawDocument<'_>> {
@@ -200,7 +203,7 @@ mod plain {
                 "expiration" if expiration.is_none() => {
                     c.eat(b':')?;
                     let at = OffsetDateTime::parse(c.string()?, &Rfc3339).ok()?;
-                    expiration = Some(to_milliseconds(at));
+                    expiration = Some(to_utc_milliseconds(at)?);
                 }
                 "conditions" if conditions.is_none() => {
                     c.eat(b':')?;
@@ -391,13 +394,6 @@ mod plain {
             Some(condition)
         }
     }
-}
-
-/// The instant in UTC, rounded down to whole milliseconds (S3's precision).
-fn to_milliseconds(at: OffsetDateTime) -> OffsetDateTime {
-    let utc = at.to_offset(time::UtcOffset::UTC);
-    utc.replace_nanosecond(utc.nanosecond() / 1_000_000 * 1_000_000)
-        .unwrap_or(utc)
 }
 
 /// The bytes of a `policy` form field: standard base64, line breaks at the
@@ -603,7 +599,14 @@ impl<'de> Visitor<'de> for DocumentVisitor {
                              `2030-01-01T00:00:00.000Z`, not {text:?}"
                         ))
                     })?;
-                    expiration = Some(at);
+                    let utc = crate::utc::to_utc_milliseconds(at).ok_or_else(|| {
+                        de::Error::custom(format_args!(
+                            "`expiration` {text:?} is out of range: in UTC it falls outside \
+                             years -9999 to 9999; write a UTC time such as \
+                             `2030-01-01T00:00:00.000Z`"
+                        ))
+                    })?;
+                    expiration = Some(utc);
                 }
                 "conditions" if conditions.is_none() => {
                     conditions = Some(map.next_value_seed(ConditionsSeed)?);
@@ -621,7 +624,7 @@ impl<'de> Visitor<'de> for DocumentVisitor {
         let expiration = expiration.ok_or_else(|| de::Error::missing_field("expiration"))?;
         let conditions = conditions.ok_or_else(|| de::Error::missing_field("conditions"))?;
         Ok(RawDocument {
-            expiration: to_milliseconds(expiration),
+            expiration,
             conditions,
         })
     }

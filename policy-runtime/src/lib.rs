@@ -113,6 +113,7 @@ pub use policy_rules as rules;
 mod signer;
 pub mod sigv4;
 mod template;
+mod utc;
 pub mod verify;
 
 #[cfg(feature = "aws-sdk")]

@@ -56,12 +56,9 @@ impl Expiration {
             })?,
             Expiration::At(t) => t,
         };
-        let at = at.to_offset(time::UtcOffset::UTC);
-        let at = at
-            .replace_nanosecond(at.nanosecond() / 1_000_000 * 1_000_000)
-            .map_err(|e| Error::InvalidExpiration {
-                reason: e.to_string(),
-            })?;
+        let at = crate::utc::to_utc_milliseconds(at).ok_or_else(|| Error::InvalidExpiration {
+            reason: format!("{at} is out of range: in UTC it falls outside years -9999 to 9999"),
+        })?;
         if at <= now {
             return Err(Error::InvalidExpiration {
                 reason: format!(

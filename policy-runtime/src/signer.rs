@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
-use time::{Date, OffsetDateTime, UtcOffset};
+use time::{Date, OffsetDateTime};
 
 use crate::condition::FieldName;
 use crate::document::{Exact, ExpirationText, BASE64};
@@ -397,10 +397,12 @@ impl Signer {
         I: Iterator<Item = Piece<'p>> + Clone,
     {
         let pieces = conditions.pieces;
-        let now = options
-            .now
-            .unwrap_or_else(OffsetDateTime::now_utc)
-            .to_offset(UtcOffset::UTC);
+        let now = options.now.unwrap_or_else(OffsetDateTime::now_utc);
+        let now = crate::utc::to_utc(now).ok_or_else(|| Error::InvalidExpiration {
+            reason: format!(
+                "the signing time {now} is out of range: in UTC it falls outside years -9999 to 9999"
+            ),
+        })?;
         let expiration = expiration.resolve(now)?;
         let mut bucket = None;
         let mut key_condition = None;

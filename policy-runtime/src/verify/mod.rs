@@ -61,7 +61,7 @@ use std::fmt;
 use std::sync::Mutex;
 
 use subtle::ConstantTimeEq;
-use time::{OffsetDateTime, UtcOffset};
+use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
 pub use accepted::Accepted;
@@ -184,7 +184,7 @@ impl<S: CredentialStore> Verifier<S> {
     /// # Ok::<(), policy_runtime::Error>(())
     /// ```
     pub fn verify_at(&self, form: &Submission, now: OffsetDateTime) -> Result<Accepted, Rejection> {
-        let now = now.to_offset(UtcOffset::UTC);
+        let now = crate::utc::in_utc_if_possible(now);
         let prepared = prepare::prepare(form)?;
         let names = names::fixed();
         let required = |field: names::Fixed| {
@@ -340,7 +340,7 @@ pub fn check_policy(
     now: OffsetDateTime,
 ) -> Result<Accepted, Rejection> {
     let prepared = prepare::prepare(form)?;
-    let now = now.to_offset(UtcOffset::UTC);
+    let now = crate::utc::in_utc_if_possible(now);
     let first = conditions::failures(
         policy.expiration(),
         policy.conditions(),
@@ -384,7 +384,7 @@ pub fn policy_failures(
         policy.expiration(),
         policy.conditions(),
         &prepared,
-        now.to_offset(UtcOffset::UTC),
+        crate::utc::in_utc_if_possible(now),
         false,
     );
     if let Err(e) = accepted::accept(&prepared) {

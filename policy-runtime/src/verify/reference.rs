@@ -3,7 +3,7 @@
 //! oracle the differential test compares the verifier with.
 
 use subtle::ConstantTimeEq;
-use time::{OffsetDateTime, UtcOffset};
+use time::OffsetDateTime;
 
 use super::{check_scope, Accepted, CredentialStore, Rejection};
 use crate::sigv4::SigningKey;
@@ -18,7 +18,7 @@ pub(super) fn verify_at<S: CredentialStore>(
     form: &super::Submission,
     now: OffsetDateTime,
 ) -> Result<Accepted, Rejection> {
-    let now = now.to_offset(UtcOffset::UTC);
+    let now = crate::utc::in_utc_if_possible(now);
     let prepared = prepare::prepare(form)?;
     for field in [
         "policy",
@@ -85,7 +85,7 @@ pub(super) fn check_policy(
     now: OffsetDateTime,
 ) -> Result<Accepted, Rejection> {
     let prepared = prepare::prepare(form)?;
-    let now = now.to_offset(UtcOffset::UTC);
+    let now = crate::utc::in_utc_if_possible(now);
     if let Some(first) = conditions::failures(policy, &prepared, now)
         .into_iter()
         .next()
@@ -105,7 +105,7 @@ pub(super) fn policy_failures(
         Ok(p) => p,
         Err(e) => return vec![e],
     };
-    let mut all = conditions::failures(policy, &prepared, now.to_offset(UtcOffset::UTC));
+    let mut all = conditions::failures(policy, &prepared, crate::utc::in_utc_if_possible(now));
     if let Err(e) = accepted::accept(&prepared) {
         all.push(e);
     }
@@ -256,7 +256,7 @@ mod conditions {
         now: OffsetDateTime,
     ) -> Vec<Rejection> {
         let mut out = Vec::new();
-        for problem in doc.problems() {
+        for problem in doc.conditions().iter().filter_map(|c| c.check_with(true).err()) {
             if let Error::StartsWithNotAllowed { field } = &problem {
                 out.push(Rejection::InvalidPolicy {
                     reason: format!("S3 allows only exact matches on `{field}`, not starts-with"),
