@@ -41,6 +41,7 @@
 //! ```
 
 mod answer;
+mod budget;
 mod config;
 mod cors;
 mod object;

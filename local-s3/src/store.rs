@@ -1,14 +1,21 @@
 //! Objects on disk.
 //!
-//! An object of bucket `b` with key `k` is stored as `DIR/b/H` (its bytes)
-//! and `DIR/b/H.json` (key, content type, metadata, headers, ETag), where
-//! `H` is the hex SHA-256 of the key: no key, whatever its bytes, names a
-//! path outside `DIR/b`. Bucket names are checked before they reach here
-//! (lower-case letters, digits, `.` and `-`, never starting with `.`).
+//! An object of bucket `b` with key `k` is one file, `DIR/b/H`, where `H`
+//! is the hex SHA-256 of the key: no key, whatever its bytes, names a path
+//! outside `DIR/b`. The file holds the object's bytes, then its
+//! description (key, content type, metadata, headers, ETag, size) as JSON,
+//! then a trailer: the JSON's length (8 bytes, little-endian) and
+//! [`MAGIC`]. Bucket names are checked before they reach here (lower-case
+//! letters, digits, `.` and `-`, never starting with `.`).
 //!
-//! Uploads are written to `DIR/.incoming/` and renamed into place only once
-//! accepted; a [`TempFile`] removes its file unless committed, so a refused
-//! or interrupted upload leaves nothing behind.
+//! Bytes and description are one file so that an object has one commit
+//! point: uploads are written to `DIR/.incoming/`, synced, and renamed over
+//! `DIR/b/H` only once accepted; the rename replaces the whole object at
+//! once. Of two uploads to one key the last rename wins whole, and a `GET`,
+//! which opens the file once and reads everything through that handle,
+//! sees the old object or the new one, never a mix. A [`TempFile`] removes
+//! its file unless committed, so a refused or interrupted upload leaves
+//! nothing behind.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -16,6 +23,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
+use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+
+/// The last bytes of every object file; anything else there is not an
+/// object this version wrote.
+const MAGIC: &[u8; 8] = b"PPLOBJ01";
+/// The trailer: the description's length, then [`MAGIC`].
+const TRAILER_LEN: u64 = 16;
+/// The longest description read back: a key (1 KiB), and the form's fields
+/// (S3's 20 KiB), JSON-escaped, with room to spare.
+const MAX_DESCRIPTION_LEN: u64 = 1 << 20;
 
 /// The directory of objects.
 pub(crate) struct Store {
@@ -93,51 +110,85 @@ impl Store {
         ))
     }
 
-    fn paths(&self, bucket: &str, key: &str) -> (PathBuf, PathBuf) {
+    fn path(&self, bucket: &str, key: &str) -> PathBuf {
         let name = hex::encode(Sha256::digest(key.as_bytes()));
-        let dir = self.root.join(bucket);
-        (dir.join(&name), dir.join(format!("{name}.json")))
+        self.root.join(bucket).join(name)
     }
 
-    /// Moves an accepted upload into place, with its description beside it.
+    /// Moves an accepted upload into place: appends its description to the
+    /// bytes in `file` (the open handle of `temp`), syncs, and renames it
+    /// over the object's file, the one commit point.
     pub(crate) async fn commit(
         &self,
         mut temp: TempFile,
+        mut file: tokio::fs::File,
         bucket: &str,
         object: &StoredObject,
     ) -> io::Result<()> {
-        let (data, meta) = self.paths(bucket, &object.key);
-        tokio::fs::create_dir_all(data.parent().unwrap_or(&self.root)).await?;
-        let meta_temp = TempFile {
-            path: temp.path.with_extension("json"),
-            committed: false,
-        };
-        tokio::fs::write(meta_temp.path(), to_json(object).to_string()).await?;
-        tokio::fs::rename(temp.path(), &data).await?;
+        let path = self.path(bucket, &object.key);
+        let description = to_json(object).to_string();
+        let mut tail = Vec::with_capacity(description.len() + TRAILER_LEN as usize);
+        tail.extend_from_slice(description.as_bytes());
+        tail.extend_from_slice(&(description.len() as u64).to_le_bytes());
+        tail.extend_from_slice(MAGIC);
+        file.write_all(&tail).await?;
+        file.flush().await?;
+        file.sync_all().await?;
+        drop(file);
+        tokio::fs::create_dir_all(path.parent().unwrap_or(&self.root)).await?;
+        tokio::fs::rename(temp.path(), &path).await?;
         temp.committed = true;
-        let mut meta_temp = meta_temp;
-        tokio::fs::rename(meta_temp.path(), &meta).await?;
-        meta_temp.committed = true;
         Ok(())
     }
 
-    /// The object's description and the path of its bytes, if it exists.
+    /// The object's description and an open handle on its file, positioned
+    /// at the start of its bytes (`description.size` of them), if it
+    /// exists. Everything comes from one open file, so a commit to the same
+    /// key meanwhile changes nothing read through it.
     pub(crate) async fn find(
         &self,
         bucket: &str,
         key: &str,
-    ) -> io::Result<Option<(StoredObject, PathBuf)>> {
-        let (data, meta) = self.paths(bucket, key);
-        let text = match tokio::fs::read_to_string(&meta).await {
-            Ok(text) => text,
+    ) -> io::Result<Option<(StoredObject, tokio::fs::File)>> {
+        let path = self.path(bucket, key);
+        let mut file = match tokio::fs::File::open(&path).await {
+            Ok(file) => file,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(e),
         };
-        let object = serde_json::from_str::<Value>(&text)
+        let damaged = || {
+            io::Error::other(format!(
+                "{} is not an object file of this version",
+                path.display()
+            ))
+        };
+        let len = file.metadata().await?.len();
+        let trailer_at = len.checked_sub(TRAILER_LEN).ok_or_else(damaged)?;
+        file.seek(io::SeekFrom::Start(trailer_at)).await?;
+        let mut trailer = [0u8; TRAILER_LEN as usize];
+        file.read_exact(&mut trailer).await?;
+        let (json_len, magic) = trailer.split_at(8);
+        if magic != MAGIC {
+            return Err(damaged());
+        }
+        let json_len = u64::from_le_bytes(json_len.try_into().map_err(|_| damaged())?);
+        if json_len > MAX_DESCRIPTION_LEN {
+            return Err(damaged());
+        }
+        let size = trailer_at.checked_sub(json_len).ok_or_else(damaged)?;
+        file.seek(io::SeekFrom::Start(size)).await?;
+        let mut text = vec![0u8; json_len as usize];
+        file.read_exact(&mut text).await?;
+        let object = serde_json::from_slice::<Value>(&text)
             .ok()
             .and_then(|v| from_json(&v))
-            .ok_or_else(|| io::Error::other(format!("{} is damaged", meta.display())))?;
-        Ok((object.key == key).then_some((object, data)))
+            .filter(|o| o.size == size)
+            .ok_or_else(damaged)?;
+        if object.key != key {
+            return Ok(None);
+        }
+        file.seek(io::SeekFrom::Start(0)).await?;
+        Ok(Some((object, file)))
     }
 }
 
@@ -200,9 +251,8 @@ mod tests {
             "..\\..\\x",
             &"k".repeat(5000),
         ] {
-            let (data, meta) = store.paths("b-1", key);
+            let data = store.path("b-1", key);
             assert_eq!(data.parent(), Some(Path::new("/data/b-1")), "{key:?}");
-            assert_eq!(meta.parent(), Some(Path::new("/data/b-1")), "{key:?}");
             assert_eq!(data.file_name().unwrap().len(), 64);
         }
     }

@@ -9,15 +9,17 @@
 //! maximum. At its end the form is checked again with the real size, and
 //! only an accepted upload is moved into place. Fields after the file are
 //! read and ignored, as S3 does.
+//!
+//! The signature is checked before anything in the policy is read, and
+//! every phase of the body is read within a budget ([`crate::budget`]):
+//! no body, however long or malformed, is held in memory beyond S3's limits.
 
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
 
 use axum::body::Body;
 use axum::extract::{Path, State as Shared};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use futures_util::TryStreamExt;
 use md5::{Digest, Md5};
 use multer::{Field, Multipart};
 use policy_runtime::rules::MAX_UPLOAD_SIZE;
@@ -27,15 +29,9 @@ use policy_runtime::{Condition, PolicyDocument};
 use tokio::io::AsyncWriteExt;
 
 use crate::answer::{self, Refusal};
+use crate::budget::{self, Budget, Limited, AFTER_FILE, READ_AHEAD};
 use crate::store::StoredObject;
 use crate::State;
-
-/// How much of a refused request's body is still read (and thrown away)
-/// before answering, so that the client sees the answer rather than a reset
-/// connection.
-const DRAIN_BYTES: u64 = 8 * 1024 * 1024;
-/// How long that may take.
-const DRAIN_TIME: Duration = Duration::from_secs(5);
 
 pub(crate) async fn post_object(
     Shared(state): Shared<Arc<State>>,
@@ -47,6 +43,43 @@ pub(crate) async fn post_object(
         Ok(response) => response,
         Err(refusal) => refusal.into_response(),
     }
+}
+
+/// A request being read: the multipart reader over the body, the body
+/// itself (for draining), and the budget between them.
+struct Request {
+    multipart: Multipart<'static>,
+    body: budget::Shared,
+    budget: Arc<Budget>,
+}
+
+impl Request {
+    /// Answers with `refusal` after reading what is left of the body (a
+    /// bounded amount); closes the connection if more was left.
+    async fn refuse(&self, refusal: Refusal) -> Refusal {
+        let finished = budget::drain(&self.body).await;
+        refusal.close_connection(!finished)
+    }
+
+    /// The answer to an error of the multipart reader: the phase's limit
+    /// (`over`), else a body that is not multipart/form-data. Either way the
+    /// connection closes after it.
+    async fn read_error(&self, e: &multer::Error, over: impl FnOnce(u64) -> Refusal) -> Refusal {
+        let refusal = if self.budget.exceeded() {
+            over(self.budget.read())
+        } else {
+            Refusal::malformed(format!("the body cannot be read: {e}"))
+        };
+        self.refuse(refusal).await.close_connection(true)
+    }
+}
+
+/// The refusal for fields before the file passing S3's limit.
+fn form_too_large(size: u64) -> Refusal {
+    Refusal::from(Rejection::FormTooLarge {
+        size,
+        limit: MAX_FORM_BYTES,
+    })
 }
 
 async fn upload(
@@ -66,22 +99,27 @@ async fn upload(
             "the request's Content-Type is {content_type:?}; a browser upload is multipart/form-data with a boundary"
         ))
     })?;
-    let stream = body.into_data_stream().map_err(std::io::Error::other);
-    let mut multipart = Multipart::new(stream, boundary.clone());
+    let body: budget::Shared = Arc::new(Mutex::new(body.into_data_stream()));
+    let budget = Budget::new(MAX_FORM_BYTES + READ_AHEAD);
+    let mut request = Request {
+        multipart: Multipart::new(Limited::new(body.clone(), budget.clone()), boundary.clone()),
+        body,
+        budget,
+    };
 
     let mut form = Submission::new(bucket);
     let mut form_bytes: u64 = 0;
     loop {
-        let mut field = match multipart.next_field().await {
+        let mut field = match request.multipart.next_field().await {
             Ok(Some(field)) => field,
             Ok(None) => break,
-            Err(e) => return Err(Refusal::malformed(format!("the body cannot be read: {e}"))),
+            Err(e) => return Err(request.read_error(&e, form_too_large).await),
         };
         form_bytes += part_overhead(&boundary, field.headers());
         let name = field.name().unwrap_or_default().to_string();
         if name.eq_ignore_ascii_case("file") {
             let form = form.form_bytes(form_bytes);
-            return receive_file(state, form, field, &mut multipart, now, headers).await;
+            return receive_file(state, form, field, &mut request, now, headers).await;
         }
         let mut value = Vec::new();
         loop {
@@ -89,16 +127,16 @@ async fn upload(
                 Ok(Some(chunk)) => {
                     form_bytes += chunk.len() as u64;
                     if form_bytes > MAX_FORM_BYTES {
-                        let refusal = Refusal::from(Rejection::FormTooLarge {
-                            size: form_bytes,
-                            limit: MAX_FORM_BYTES,
-                        });
-                        return Err(drain(refusal, Some(field), &mut multipart).await);
+                        drop(field);
+                        return Err(request.refuse(form_too_large(form_bytes)).await);
                     }
                     value.extend_from_slice(&chunk);
                 }
                 Ok(None) => break,
-                Err(e) => return Err(Refusal::malformed(format!("the body cannot be read: {e}"))),
+                Err(e) => {
+                    drop(field);
+                    return Err(request.read_error(&e, form_too_large).await);
+                }
             }
         }
         form.push_field(name, String::from_utf8_lossy(&value));
@@ -115,22 +153,33 @@ async fn receive_file(
     state: &State,
     form: Submission,
     mut field: Field<'static>,
-    multipart: &mut Multipart<'static>,
+    request: &mut Request,
     now: OffsetDateTime,
     headers: &HeaderMap,
 ) -> Result<Response, Refusal> {
     let file_name = field.file_name().unwrap_or_default().to_string();
     let with_size = |size: u64| form.clone().file(file_name.clone(), size);
-    let (min, max) = size_range(&form);
 
-    // Everything but the size first: with a size the range allows, any
-    // refusal is one the file cannot change.
-    let probe = if min <= max { min } else { 0 };
-    if let Err(rejection) = state.verifier.verify_at(&with_size(probe), now) {
-        if !depends_on_size(&rejection) {
-            return Err(drain(rejection.into(), Some(field), multipart).await);
+    // Everything but the size first, the signature before anything in the
+    // policy is read: with a size the range allows, any refusal is one the
+    // file cannot change.
+    let probe = |size| match state.verifier.verify_at(&with_size(size), now) {
+        Err(rejection) if !depends_on_size(&rejection) => Err(rejection),
+        _ => Ok(()),
+    };
+    if let Err(rejection) = probe(0) {
+        drop(field);
+        return Err(request.refuse(rejection.into()).await);
+    }
+    // The signature holds: the policy may be read.
+    let (min, max) = size_range(&form);
+    if min > 0 && min <= max {
+        if let Err(rejection) = probe(min) {
+            drop(field);
+            return Err(request.refuse(rejection.into()).await);
         }
     }
+    request.budget.allow(max.saturating_add(READ_AHEAD));
 
     let (temp, mut file) = state
         .store
@@ -139,56 +188,66 @@ async fn receive_file(
         .map_err(|e| Refusal::internal("cannot create the upload's file", &e))?;
     let mut size: u64 = 0;
     let mut md5 = Md5::new();
+    let too_large = |size: u64| -> Refusal {
+        state
+            .verifier
+            .verify_at(&with_size(size), now)
+            .err()
+            .unwrap_or(Rejection::FileTooLarge {
+                size,
+                max,
+                condition: None,
+            })
+            .into()
+    };
     loop {
         let chunk = match field.chunk().await {
             Ok(Some(chunk)) => chunk,
             Ok(None) => break,
             Err(e) => {
-                return Err(Refusal::malformed(format!(
-                    "the file part cannot be read: {e}"
-                )))
+                drop(field);
+                let read = size;
+                return Err(request
+                    .read_error(&e, |_| too_large(read.max(max.saturating_add(1))))
+                    .await);
             }
         };
         size += chunk.len() as u64;
         if size > max {
             drop(file);
             drop(temp);
-            let rejection = state
-                .verifier
-                .verify_at(&with_size(size), now)
-                .err()
-                .unwrap_or(Rejection::FileTooLarge {
-                    size,
-                    max,
-                    condition: None,
-                });
-            return Err(drain(rejection.into(), Some(field), multipart).await);
+            drop(field);
+            return Err(request.refuse(too_large(size)).await);
         }
         md5.update(&chunk);
         file.write_all(&chunk)
             .await
             .map_err(|e| Refusal::internal("cannot write the upload", &e))?;
     }
-    file.flush()
-        .await
-        .map_err(|e| Refusal::internal("cannot write the upload", &e))?;
-    drop(file);
     drop(field);
 
     // Fields after the file: read, and ignored as S3 ignores them.
+    request.budget.allow(AFTER_FILE);
+    let after_file = |_| {
+        Refusal::malformed(format!(
+            "more than {AFTER_FILE} bytes follow the file; S3 ignores fields after the file, \
+             so send them before it"
+        ))
+    };
     loop {
-        match multipart.next_field().await {
+        match request.multipart.next_field().await {
             Ok(Some(mut after)) => loop {
                 match after.chunk().await {
                     Ok(Some(_)) => {}
                     Ok(None) => break,
                     Err(e) => {
-                        return Err(Refusal::malformed(format!("the body cannot be read: {e}")))
+                        drop(after);
+                        return Err(request.read_error(&e, after_file).await);
                     }
                 }
             },
             Ok(None) => break,
-            Err(e) => return Err(Refusal::malformed(format!("the body cannot be read: {e}"))),
+            Err(e) => return Err(request.read_error(&e, after_file).await),
         }
     }
 
@@ -198,13 +257,19 @@ async fn receive_file(
         key: accepted.key.clone(),
         content_type: accepted.content_type.clone(),
         metadata: accepted.metadata.clone(),
-        headers: accepted.headers.clone(),
+        // Secrets (the SSE-C customer key) are used by S3, never stored.
+        headers: accepted
+            .headers
+            .iter()
+            .filter(|(name, _)| !policy_runtime::rules::is_secret(name))
+            .cloned()
+            .collect(),
         etag: etag.clone(),
         size,
     };
     state
         .store
-        .commit(temp, &accepted.bucket, &object)
+        .commit(temp, file, &accepted.bucket, &object)
         .await
         .map_err(|e| Refusal::internal("cannot store the upload", &e))?;
     let host = headers
@@ -287,44 +352,6 @@ pub(crate) fn valid_bucket_name(bucket: &str) -> bool {
         && b[0].is_ascii_alphanumeric()
         && b[b.len() - 1].is_ascii_alphanumeric()
         && !bucket.contains("..")
-}
-
-/// Reads and discards what is left of a refused request, up to
-/// [`DRAIN_BYTES`] and [`DRAIN_TIME`], so the client reads the answer; if
-/// more is left, the connection is closed after it.
-async fn drain(
-    refusal: Refusal,
-    field: Option<Field<'static>>,
-    multipart: &mut Multipart<'static>,
-) -> Refusal {
-    let work = async {
-        let mut read: u64 = 0;
-        let mut current = field;
-        loop {
-            if let Some(mut field) = current.take() {
-                loop {
-                    match field.chunk().await {
-                        Ok(Some(chunk)) => {
-                            read += chunk.len() as u64;
-                            if read > DRAIN_BYTES {
-                                return false;
-                            }
-                        }
-                        Ok(None) => break,
-                        Err(_) => return true,
-                    }
-                }
-            }
-            match multipart.next_field().await {
-                Ok(Some(next)) => current = Some(next),
-                _ => return true,
-            }
-        }
-    };
-    let finished = tokio::time::timeout(DRAIN_TIME, work)
-        .await
-        .unwrap_or(false);
-    refusal.close_connection(!finished)
 }
 
 #[cfg(test)]

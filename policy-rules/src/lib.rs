@@ -50,6 +50,23 @@ pub const META_PREFIX: &str = "x-amz-meta-";
 /// ```
 pub const IGNORE_PREFIX: &str = "x-ignore-";
 
+/// Fields whose value is a secret: S3 uses it (the SSE-C customer key
+/// encrypts the object) but never stores it, returns it or logs it; only
+/// its MD5 (`x-amz-server-side-encryption-customer-key-MD5`) is kept and
+/// echoed.
+///
+/// ```
+/// # use policy_rules::is_secret;
+/// assert!(is_secret("X-Amz-Server-Side-Encryption-Customer-Key"));
+/// assert!(!is_secret("x-amz-server-side-encryption-customer-key-MD5"));
+/// ```
+pub const SECRET_FIELDS: &[&str] = &["x-amz-server-side-encryption-customer-key"];
+
+/// Whether the field `name` (any case) is one of [`SECRET_FIELDS`].
+pub fn is_secret(name: &str) -> bool {
+    SECRET_FIELDS.iter().any(|s| s.eq_ignore_ascii_case(name))
+}
+
 /// The placeholder S3 replaces with the uploaded file's name.
 ///
 /// ```

@@ -30,7 +30,10 @@ use crate::rules::{self, FieldKind, Role, ValueRule};
 /// assert_eq!(accepted.size, 1234);
 /// # Ok::<(), policy_runtime::Error>(())
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// `Debug` shows the values of secret fields ([`rules::SECRET_FIELDS`], the
+/// SSE-C customer key) as `<redacted>`.
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Accepted {
     /// The bucket.
@@ -51,7 +54,8 @@ pub struct Accepted {
     /// The canned ACL, if sent.
     pub acl: Option<String>,
     /// Where S3 redirects the browser (`success_action_redirect`, else
-    /// `redirect`), if anywhere.
+    /// `redirect`), if anywhere: only to an absolute `http(s)://` URL; S3
+    /// treats any other value (empty, relative, `javascript:...`) as absent.
     pub redirect: Option<String>,
     /// The status S3 answers with when it does not redirect: 200, 201 or
     /// 204 (the default, also for an invalid `success_action_status`).
@@ -61,6 +65,35 @@ pub struct Accepted {
     /// The access key id that signed the form, when the signature was
     /// checked.
     pub access_key_id: Option<String>,
+}
+
+impl std::fmt::Debug for Accepted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                let shown = if rules::is_secret(name) {
+                    "<redacted>"
+                } else {
+                    value
+                };
+                (name.as_str(), shown)
+            })
+            .collect();
+        f.debug_struct("Accepted")
+            .field("bucket", &self.bucket)
+            .field("key", &self.key)
+            .field("content_type", &self.content_type)
+            .field("metadata", &self.metadata)
+            .field("headers", &headers)
+            .field("acl", &self.acl)
+            .field("redirect", &self.redirect)
+            .field("success_action_status", &self.success_action_status)
+            .field("size", &self.size)
+            .field("access_key_id", &self.access_key_id)
+            .finish()
+    }
 }
 
 /// Checks the values S3 validates when it stores the object, then lists
@@ -132,10 +165,15 @@ pub(crate) fn accept(form: &Prepared<'_>) -> Result<Accepted, Rejection> {
                     }
                 }
             }
-            "success_action_redirect" => redirect = Some(value.to_string()),
-            "redirect" => {
+            // S3 redirects only to an absolute http(s) URL; any other
+            // value is as if the field were absent.
+            "success_action_redirect" if spec.value.check(value).is_ok() => {
+                redirect = Some(value.to_string())
+            }
+            "redirect" if spec.value.check(value).is_ok() => {
                 accepted.redirect = Some(value.into());
             }
+            "success_action_redirect" | "redirect" => {}
             "x-amz-storage-class" => {
                 spec.value
                     .check(value)

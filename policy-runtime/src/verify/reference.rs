@@ -256,7 +256,11 @@ mod conditions {
         now: OffsetDateTime,
     ) -> Vec<Rejection> {
         let mut out = Vec::new();
-        for problem in doc.conditions().iter().filter_map(|c| c.check_with(true).err()) {
+        for problem in doc
+            .conditions()
+            .iter()
+            .filter_map(|c| c.check_with(true).err())
+        {
             if let Error::StartsWithNotAllowed { field } = &problem {
                 out.push(Rejection::InvalidPolicy {
                     reason: format!("S3 allows only exact matches on `{field}`, not starts-with"),
@@ -430,10 +434,13 @@ mod accepted {
                         }
                     }
                 }
-                "success_action_redirect" => redirect = Some(value.to_string()),
-                "redirect" => {
+                "success_action_redirect" if spec.value.check(value).is_ok() => {
+                    redirect = Some(value.to_string())
+                }
+                "redirect" if spec.value.check(value).is_ok() => {
                     accepted.redirect = Some(value.into());
                 }
+                "success_action_redirect" | "redirect" => {}
                 "x-amz-storage-class" => {
                     spec.value
                         .check(value)
