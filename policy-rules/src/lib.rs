@@ -56,13 +56,18 @@ pub const IGNORE_PREFIX: &str = "x-ignore-";
 /// echoed.
 ///
 /// ```
-/// # use policy_rules::is_secret;
-/// assert!(is_secret("X-Amz-Server-Side-Encryption-Customer-Key"));
-/// assert!(!is_secret("x-amz-server-side-encryption-customer-key-MD5"));
+/// # use policy_rules::SECRET_FIELDS;
+/// assert_eq!(SECRET_FIELDS, ["x-amz-server-side-encryption-customer-key"]);
 /// ```
 pub const SECRET_FIELDS: &[&str] = &["x-amz-server-side-encryption-customer-key"];
 
 /// Whether the field `name` (any case) is one of [`SECRET_FIELDS`].
+///
+/// ```
+/// # use policy_rules::is_secret;
+/// assert!(is_secret("X-Amz-Server-Side-Encryption-Customer-Key"));
+/// assert!(!is_secret("x-amz-server-side-encryption-customer-key-MD5"));
+/// ```
 pub fn is_secret(name: &str) -> bool {
     SECRET_FIELDS.iter().any(|s| s.eq_ignore_ascii_case(name))
 }
