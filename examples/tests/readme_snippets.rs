@@ -3,10 +3,12 @@
 //! here as they are, so they compile; and they run:
 //!
 //! - the tour signs with credentials from the standard AWS variables (set
-//!   here, in this test binary's only test);
+//!   here; no other test of this binary reads the environment);
 //! - the check accepts the tour's form with a PNG, under the file's name,
 //!   and refuses it, as S3 does, for other credentials or another bucket's
-//!   form.
+//!   form;
+//! - the checksum snippet stores the bytes a form's `x-amz-checksum-sha256`
+//!   names and refuses others with `BadDigest`.
 
 mod checking {
     include!("readme/checking.rs");
@@ -16,6 +18,14 @@ mod checking {
         post: &SignedPost,
     ) -> Result<String, Box<dyn std::error::Error>> {
         check(credentials, post)
+    }
+}
+
+mod checksum {
+    include!("readme/checksum.rs");
+
+    pub(super) fn run(accepted: &Accepted, chunks: &[&[u8]]) -> Result<(), Rejection> {
+        store(accepted, chunks)
     }
 }
 
@@ -38,6 +48,7 @@ fn the_readme_tour_and_check_run_as_shown() {
     for (file, text) in [
         ("tour.rs", include_str!("readme/tour.rs")),
         ("checking.rs", include_str!("readme/checking.rs")),
+        ("checksum.rs", include_str!("readme/checksum.rs")),
     ] {
         assert!(
             README.contains(&format!("```rust\n{text}```\n")),
@@ -45,7 +56,7 @@ fn the_readme_tour_and_check_run_as_shown() {
         );
     }
 
-    // The only test of this binary: nothing else reads the environment.
+    // No other test of this binary reads the environment.
     std::env::set_var("AWS_ACCESS_KEY_ID", ACCESS_KEY);
     std::env::set_var("AWS_SECRET_ACCESS_KEY", SECRET);
     std::env::set_var("AWS_REGION", "eu-west-1");
@@ -84,4 +95,26 @@ fn the_readme_tour_and_check_run_as_shown() {
         policy_runtime::SignOptions::new().key("user/43/me.png"),
     );
     assert!(outside.is_err(), "a key outside the policy is not signed");
+}
+
+#[test]
+fn the_readme_checksum_snippet_checks_the_bytes() {
+    use policy_runtime::verify::{check_policy, Submission};
+    use policy_runtime::PolicyDocument;
+
+    let sha256 = "FeKw08M4keuw8e9gnsQZQgwg4yDOlMZfvIwzEkSOsiU="; // of 123456789
+    let policy = PolicyDocument::from_json(&format!(
+        r#"{{"expiration": "2030-01-01T00:00:00Z", "conditions": [{{"bucket": "b-1"}},
+            ["starts-with", "$key", ""], {{"x-amz-checksum-sha256": "{sha256}"}}]}}"#
+    ))
+    .unwrap();
+    let form = Submission::new("b-1")
+        .field("key", "digits.txt")
+        .field("x-amz-checksum-sha256", sha256)
+        .file("digits.txt", 9);
+    let now = policy_runtime::time::macros::datetime!(2029-01-01 0:00 UTC);
+    let accepted = check_policy(&policy, &form, now).unwrap();
+    assert_eq!(checksum::run(&accepted, &[b"12345", b"6789"]), Ok(()));
+    let refused = checksum::run(&accepted, &[b"12345", b"6780"]).unwrap_err();
+    assert_eq!(refused.code().as_str(), "BadDigest");
 }

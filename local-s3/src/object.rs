@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::{Path, State as Shared};
-use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode, Uri};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+use policy_runtime::rules::ChecksumAlgorithm;
 
 use crate::answer::{header_text, Refusal};
 use crate::upload::valid_bucket_name;
@@ -18,6 +19,7 @@ const DEFAULT_CONTENT_TYPE: &str = "binary/octet-stream";
 pub(crate) async fn get_object(
     Shared(state): Shared<Arc<State>>,
     Path((bucket, key)): Path<(String, String)>,
+    request: HeaderMap,
 ) -> Response {
     let missing = || {
         Refusal::new(
@@ -69,7 +71,14 @@ pub(crate) async fn get_object(
             headers.append(name, text_value(value));
         }
     }
+    // As S3: the checksum only when asked for.
+    let checksum_mode = request
+        .get("x-amz-checksum-mode")
+        .is_some_and(|mode| mode.as_bytes().eq_ignore_ascii_case(b"ENABLED"));
     for (name, value) in &object.headers {
+        if ChecksumAlgorithm::from_field(name).is_some() && !checksum_mode {
+            continue;
+        }
         if let Ok(name) = HeaderName::try_from(name.as_str()) {
             exposed.push(name.to_string());
             headers.append(name, text_value(value));

@@ -24,7 +24,7 @@ use md5::{Digest, Md5};
 use multer::{Field, Multipart};
 use policy_runtime::rules::MAX_UPLOAD_SIZE;
 use policy_runtime::time::OffsetDateTime;
-use policy_runtime::verify::{Rejection, Submission, MAX_FORM_BYTES};
+use policy_runtime::verify::{Checksum, Rejection, Submission, MAX_FORM_BYTES};
 use policy_runtime::{Condition, PolicyDocument};
 use tokio::io::AsyncWriteExt;
 
@@ -188,6 +188,12 @@ async fn receive_file(
         .map_err(|e| Refusal::internal("cannot create the upload's file", &e))?;
     let mut size: u64 = 0;
     let mut md5 = Md5::new();
+    // The checksum the form asks for, computed as the bytes arrive. Fields
+    // S3 refuses compute nothing: the final check refuses the form.
+    let mut hasher = Checksum::from_fields(form.fields())
+        .ok()
+        .flatten()
+        .map(|checksum| checksum.hasher());
     let too_large = |size: u64| -> Refusal {
         state
             .verifier
@@ -220,6 +226,9 @@ async fn receive_file(
             return Err(request.refuse(too_large(size)).await);
         }
         md5.update(&chunk);
+        if let Some(hasher) = &mut hasher {
+            hasher.update(&chunk);
+        }
         file.write_all(&chunk)
             .await
             .map_err(|e| Refusal::internal("cannot write the upload", &e))?;
@@ -252,18 +261,33 @@ async fn receive_file(
     }
 
     let accepted = state.verifier.verify_at(&with_size(size), now)?;
+    // Secrets (the SSE-C customer key) are used by S3, never stored.
+    let mut stored_headers: Vec<(String, String)> = accepted
+        .headers
+        .iter()
+        .filter(|(name, _)| !policy_runtime::rules::is_secret(name))
+        .cloned()
+        .collect();
+    if let Some(checksum) = &accepted.checksum {
+        // The accepted checksum is read from the same fields as the hasher.
+        let hasher = hasher.ok_or_else(|| {
+            Refusal::internal(
+                "the form's checksum changed while it was checked",
+                &std::io::Error::other("no hasher for an accepted checksum"),
+            )
+        })?;
+        checksum.check(hasher)?;
+        stored_headers.push((
+            checksum.algorithm().field().to_string(),
+            checksum.expected().to_string(),
+        ));
+    }
     let etag = format!("\"{}\"", hex::encode(md5.finalize()));
     let object = StoredObject {
         key: accepted.key.clone(),
         content_type: accepted.content_type.clone(),
         metadata: accepted.metadata.clone(),
-        // Secrets (the SSE-C customer key) are used by S3, never stored.
-        headers: accepted
-            .headers
-            .iter()
-            .filter(|(name, _)| !policy_runtime::rules::is_secret(name))
-            .cloned()
-            .collect(),
+        headers: stored_headers,
         etag: etag.clone(),
         size,
     };

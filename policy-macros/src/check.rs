@@ -158,6 +158,16 @@ pub fn check(input: &Input) -> (Checked<'_>, Option<syn::Error>) {
         );
     }
 
+    let checksums = seen.iter().map(|(field, (_, starts_with, fixed))| {
+        let exact = if *starts_with { None } else { fixed.as_deref() };
+        (field.as_str(), exact)
+    });
+    if let Err(problem) = rules::check_checksum_conditions(checksums) {
+        if let Some((span, ..)) = seen.get(&problem.field().to_ascii_lowercase()) {
+            errors.at(*span, problem.in_policy());
+        }
+    }
+
     let whole = match &input.form {
         Form::Expr { span } => *span,
         Form::Item { name, .. } => name.span(),

@@ -147,6 +147,16 @@ pub fn expand(input: &Input, checked: &Checked, errors: Option<syn::Error>) -> T
 
 /// The body of `__pieces`: render the per-upload values, check them, list
 /// every condition in order, and hand the list to `f`.
+/// Whether the field's value rule checks every value entirely (a
+/// checksum's base64), so a placeholder in it needs no rule of its own.
+fn checks_whole_value(field: &str) -> bool {
+    matches!(
+        policy_rules::lookup(field),
+        Some(policy_rules::FieldKind::Known(spec))
+            if matches!(spec.value, policy_rules::ValueRule::Digest(_))
+    )
+}
+
 fn pieces_body(p: &TokenStream, checked: &Checked) -> TokenStream {
     let mut prepare = Vec::new();
     let mut pieces = Vec::new();
@@ -201,11 +211,18 @@ fn pieces_body(p: &TokenStream, checked: &Checked) -> TokenStream {
                                     Some(ty) => quote!(#p::display::<#ty>(&self.#ident)),
                                     None => quote!(&self.#ident),
                                 };
-                                quote!(#p::Part::Value {
-                                    name: #name,
-                                    value: #value,
-                                    path: #path,
-                                })
+                                if checks_whole_value(field) {
+                                    quote!(#p::Part::Verbatim {
+                                        name: #name,
+                                        value: #value,
+                                    })
+                                } else {
+                                    quote!(#p::Part::Value {
+                                        name: #name,
+                                        value: #value,
+                                        path: #path,
+                                    })
+                                }
                             }
                         });
                         prepare.push(quote! {

@@ -158,6 +158,9 @@ pub enum ValueRule {
     OneOf(&'static [&'static str]),
     /// An ISO 8601 / RFC 3339 timestamp such as `2030-01-01T00:00:00Z`.
     Timestamp,
+    /// A checksum of the object: the padded base64 of exactly the
+    /// algorithm's digest, canonical (no stray bits in the last character).
+    Digest(ChecksumAlgorithm),
 }
 
 /// One form field S3 knows, and its rules.
@@ -332,31 +335,31 @@ pub static FIELDS: &[FieldSpec] = &[
         "x-amz-checksum-crc32",
         "checksum_crc32",
         false,
-        ValueRule::Any,
+        ValueRule::Digest(ChecksumAlgorithm::Crc32),
     ),
     user(
         "x-amz-checksum-crc32c",
         "checksum_crc32c",
         false,
-        ValueRule::Any,
+        ValueRule::Digest(ChecksumAlgorithm::Crc32c),
     ),
     user(
         "x-amz-checksum-crc64nvme",
         "checksum_crc64nvme",
         false,
-        ValueRule::Any,
+        ValueRule::Digest(ChecksumAlgorithm::Crc64Nvme),
     ),
     user(
         "x-amz-checksum-sha1",
         "checksum_sha1",
         false,
-        ValueRule::Any,
+        ValueRule::Digest(ChecksumAlgorithm::Sha1),
     ),
     user(
         "x-amz-checksum-sha256",
         "checksum_sha256",
         false,
-        ValueRule::Any,
+        ValueRule::Digest(ChecksumAlgorithm::Sha256),
     ),
     user(
         "x-amz-object-lock-mode",
@@ -606,6 +609,7 @@ impl ValueRule {
                     None => format!("`{value}` is not one of {}", list(allowed)),
                 })
             }
+            ValueRule::Digest(algorithm) => algorithm.check_value(value),
             ValueRule::Timestamp => {
                 time::OffsetDateTime::parse(value, &time::format_description::well_known::Rfc3339)
                     .map(drop)
@@ -652,6 +656,12 @@ impl ValueRule {
         }
     }
 }
+
+mod checksum;
+pub use checksum::{
+    check_checksum_conditions, check_checksum_fields, ChecksumAlgorithm, ChecksumProblem,
+    CHECKSUM_ALGORITHM_FIELD,
+};
 
 fn check_key(key: &str) -> Result<(), String> {
     if key.is_empty() {

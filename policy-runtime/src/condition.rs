@@ -343,6 +343,17 @@ pub(crate) fn check_all(conditions: &[Condition], signed: bool) -> Vec<Error> {
             reason: "S3 follows `success_action_redirect` and ignores `redirect`".into(),
         });
     }
+    let checksums = conditions.iter().filter_map(|c| match c {
+        Condition::Eq { field, value } => Some((field.as_str(), Some(value.as_str()))),
+        Condition::StartsWith { field, .. } => Some((field.as_str(), None)),
+        Condition::ContentLengthRange { .. } => None,
+    });
+    if let Err(problem) = rules::check_checksum_conditions(checksums) {
+        errors.push(Error::UnsatisfiableConditions {
+            field: problem.field().into(),
+            reason: problem.in_policy(),
+        });
+    }
     errors
 }
 
@@ -526,6 +537,30 @@ mod tests {
             false,
         );
         assert!(matches!(ranges[..], [Error::DuplicateCondition { .. }]));
+    }
+
+    #[test]
+    fn checksum_conditions_a_form_could_meet() {
+        let algorithm = || Condition::eq(f("x-amz-checksum-algorithm"), "SHA256");
+        let sha = || {
+            Condition::eq(
+                f("x-amz-checksum-sha256"),
+                "FeKw08M4keuw8e9gnsQZQgwg4yDOlMZfvIwzEkSOsiU=",
+            )
+        };
+        let crc = || Condition::eq(f("x-amz-checksum-crc32"), "y/Q5Jg==");
+        assert_eq!(check_all(&[algorithm(), sha()], false), []);
+        for unmeetable in [
+            vec![algorithm()],
+            vec![sha(), crc()],
+            vec![algorithm(), crc()],
+        ] {
+            let errors = check_all(&unmeetable, false);
+            assert!(
+                matches!(errors[..], [Error::UnsatisfiableConditions { .. }]),
+                "{unmeetable:?}: {errors:?}"
+            );
+        }
     }
 
     #[test]

@@ -68,6 +68,14 @@ pub enum Error {
         /// Why they cannot both hold.
         reason: String,
     },
+    /// Conditions that together require a form S3 refuses (two checksum
+    /// fields, a checksum algorithm without its checksum).
+    UnsatisfiableConditions {
+        /// The field at fault.
+        field: String,
+        /// Why S3 refuses every form that meets them.
+        reason: String,
+    },
     /// A bad `content-length-range`.
     InvalidContentLengthRange {
         /// Smallest size allowed.
@@ -191,6 +199,10 @@ impl fmt::Display for Error {
             Error::ContradictoryConditions { field, reason } => write!(
                 f,
                 "contradictory conditions on `{field}`: {reason}; no upload could satisfy both, keep one"
+            ),
+            Error::UnsatisfiableConditions { field, reason } => write!(
+                f,
+                "no form S3 accepts meets the conditions on `{field}`: {reason}"
             ),
             Error::InvalidContentLengthRange { min, max, reason } => {
                 write!(f, "invalid content-length-range {min}..={max}: {reason}")

@@ -158,6 +158,15 @@ pub enum Part<'a> {
         /// may.
         path: bool,
     },
+    /// A placeholder's value for a field whose value rule checks all of
+    /// it (a checksum, whose base64 may hold `/`): written as it is, then
+    /// checked with the field's rule.
+    Verbatim {
+        /// The placeholder's name.
+        name: &'static str,
+        /// Its value for this upload.
+        value: &'a dyn fmt::Display,
+    },
 }
 
 /// A placeholder's value as `dyn Display`; generic so that a type that is
@@ -184,6 +193,13 @@ pub fn render(parts: &[Part<'_>]) -> Result<String, Error> {
                     reason: "its `Display` implementation failed".into(),
                 })?;
                 check_placeholder_value(name, &out[start..], path)?;
+            }
+            Part::Verbatim { name, value } => {
+                write!(out, "{value}").map_err(|_| Error::InvalidPlaceholder {
+                    name,
+                    value: String::new(),
+                    reason: "its `Display` implementation failed".into(),
+                })?;
             }
         }
     }

@@ -671,3 +671,217 @@ fn https_endpoints_speak_tls() {
     assert_eq!(buf[0], 0x16, "not a TLS handshake: {buf:?} ({err})");
     assert_eq!(buf[1], 0x03, "not a TLS handshake: {buf:?} ({err})");
 }
+
+/// Posts `bytes` with a form signed for exactly `fields` (each under an
+/// exact condition) besides the bucket, `key` and the SigV4 fields, built
+/// as JSON so that values the builder refuses can be sent too.
+fn post_raw(server: &Server, key: &str, fields: &[(&str, &str)], bytes: &[u8]) -> Response {
+    let now = OffsetDateTime::now_utc();
+    let amz_date = format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        now.year(),
+        u8::from(now.month()),
+        now.day(),
+        now.hour(),
+        now.minute(),
+        now.second()
+    );
+    let credential = format!(
+        "{}/{}/{}/s3/aws4_request",
+        server.access_key,
+        &amz_date[..8],
+        server.region
+    );
+    let mut all: Vec<(&str, &str)> = vec![
+        ("bucket", &server.bucket),
+        ("key", key),
+        ("x-amz-algorithm", "AWS4-HMAC-SHA256"),
+        ("x-amz-credential", &credential),
+        ("x-amz-date", &amz_date),
+    ];
+    all.extend_from_slice(fields);
+    let conditions: Vec<String> = all
+        .iter()
+        .map(|(n, v)| serde_json::json!({ *n: *v }).to_string())
+        .collect();
+    let json = format!(
+        r#"{{"expiration": "{}-01-01T00:00:00Z", "conditions": [{}]}}"#,
+        now.year() + 1,
+        conditions.join(", ")
+    );
+    let policy = base64_encode(json.as_bytes());
+    let signature = signer(server)
+        .sign_base64_policy(&policy, now.date())
+        .to_string();
+    let mut form: Vec<(String, String)> = all[1..]
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect();
+    form.push(("policy".into(), policy));
+    form.push(("x-amz-signature".into(), signature));
+    let url = format!("{}/{}", server.endpoint, server.bucket);
+    post_fields(&url, &form, "digits.txt", bytes, &[])
+}
+
+/// `(field, right value, a well-formed wrong value)` for `123456789`, per
+/// algorithm (AWS's values; see `local-s3/tests/checksums.rs`).
+const CHECKSUMS: &[(&str, &str, &str)] = &[
+    ("x-amz-checksum-crc32", "y/Q5Jg==", "z/Q5Jg=="),
+    ("x-amz-checksum-crc32c", "4waSgw==", "5waSgw=="),
+    ("x-amz-checksum-crc64nvme", "rosUhgp5mIg=", "sosUhgp5mIg="),
+    (
+        "x-amz-checksum-sha1",
+        "98O8HYCOBHMq32eZZczDTKeuNEE=",
+        "+8O8HYCOBHMq32eZZczDTKeuNEE=",
+    ),
+    (
+        "x-amz-checksum-sha256",
+        "FeKw08M4keuw8e9gnsQZQgwg4yDOlMZfvIwzEkSOsiU=",
+        "GeKw08M4keuw8e9gnsQZQgwg4yDOlMZfvIwzEkSOsiU=",
+    ),
+];
+
+/// The S3 error code in an XML error body.
+fn error_code(body: &str) -> &str {
+    body.split_once("<Code>")
+        .and_then(|(_, rest)| rest.split_once("</Code>"))
+        .map_or("", |(code, _)| code)
+}
+
+/// The `x-amz-checksum-*` headers of `key`, read with checksum mode on.
+fn stored_checksums(server: &Server, key: &str) -> Vec<(String, String)> {
+    let reply = support::s3_request(
+        server,
+        "GET",
+        &format!("/{}/{key}", server.bucket),
+        "",
+        &[("x-amz-checksum-mode", "ENABLED".into())],
+        &[],
+    );
+    assert_eq!(reply.status, 200, "{}: GET {key}", server.name);
+    reply
+        .headers
+        .iter()
+        .filter(|(name, _)| name.as_str().starts_with("x-amz-checksum-"))
+        .map(|(n, v)| (n.to_string(), v.to_str().unwrap_or_default().to_string()))
+        .collect()
+}
+
+/// What a server answers to one checksum case, where it departs from AWS:
+/// the quirk, and the status and code it answers instead (`204` and `""`
+/// for an accepted upload). Whether the refused upload is stored anyway is
+/// the quirk `bad-digest-stored-anyway`.
+type Departure = (&'static str, &'static str, u16, &'static str);
+
+/// Checksum fields as AWS treats them (OpenStack Swift's s3api checksum
+/// tests, written against AWS; versitygw's PostObject checksum tests): the
+/// right checksum of each algorithm accepted and kept, a wrong one refused
+/// with `400 BadDigest`, and two checksum fields, an unknown algorithm, an
+/// algorithm without or against the value, or a malformed value refused
+/// with `400 InvalidRequest`. Nothing refused is stored.
+#[test]
+fn checksums_are_checked_as_aws_checks_them() {
+    const IGNORED: &str = "checksum-fields-ignored";
+    const ALGORITHM_IGNORED: &str = "checksum-algorithm-ignored";
+    let bytes = b"123456789";
+    for server in servers() {
+        let departure = |departures: &[Departure]| {
+            departures
+                .iter()
+                .find(|(name, ..)| *name == server.name)
+                .map(|&(_, quirk, status, code)| {
+                    assert!(
+                        has_quirk(&server, quirk),
+                        "{}: {quirk} not in QUIRKS",
+                        server.name
+                    );
+                    (status, code)
+                })
+        };
+        let assert_answer = |case: &str, key: &str, r: &Response, expected: (u16, &str)| {
+            assert_eq!(
+                (r.status, error_code(&r.body)),
+                expected,
+                "{}: {case}: {}",
+                server.name,
+                r.body
+            );
+            let stored = get(&server, key).status;
+            // Refused uploads leave nothing, unless the server stores before
+            // it checks the checksum.
+            let stored_anyway =
+                expected == (400, "BadDigest") && has_quirk(&server, "bad-digest-stored-anyway");
+            let kept = if expected.0 == 204 || stored_anyway {
+                200
+            } else {
+                404
+            };
+            assert_eq!(stored, kept, "{}: {case}: GET {key}", server.name);
+        };
+        for (field, right, wrong) in CHECKSUMS {
+            let algorithm = field.trim_start_matches("x-amz-checksum-").to_uppercase();
+            let key = format!("checksum/right-{algorithm}");
+            let r = post_raw(&server, &key, &[(field, right)], bytes);
+            assert_answer(&format!("right {algorithm}"), &key, &r, (204, ""));
+            let kept = if has_quirk(&server, IGNORED) {
+                vec![]
+            } else {
+                vec![(field.to_string(), right.to_string())]
+            };
+            assert_eq!(stored_checksums(&server, &key), kept, "{}", server.name);
+
+            let key = format!("checksum/wrong-{algorithm}");
+            let r = post_raw(&server, &key, &[(field, wrong)], bytes);
+            let expected = departure(&[("garage", IGNORED, 204, "")]).unwrap_or((400, "BadDigest"));
+            assert_answer(&format!("wrong {algorithm}"), &key, &r, expected);
+        }
+
+        let crc = ("x-amz-checksum-crc32", "y/Q5Jg==");
+        let sha1 = ("x-amz-checksum-sha1", "98O8HYCOBHMq32eZZczDTKeuNEE=");
+        type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a [Departure]);
+        let cases: &[Case] = &[
+            (
+                "two-checksums",
+                vec![crc, sha1],
+                &[
+                    ("garage", IGNORED, 204, ""),
+                    ("s3s-fs", "multiple-checksums-accepted", 204, ""),
+                ],
+            ),
+            (
+                "unknown-algorithm",
+                vec![("x-amz-checksum-algorithm", "MD5")],
+                &[("s3s-fs", ALGORITHM_IGNORED, 204, "")],
+            ),
+            (
+                "algorithm-without-checksum",
+                vec![("x-amz-checksum-algorithm", "CRC32")],
+                &[("s3s-fs", ALGORITHM_IGNORED, 204, "")],
+            ),
+            (
+                "algorithm-against-checksum",
+                vec![crc, ("x-amz-checksum-algorithm", "SHA1")],
+                &[("s3s-fs", ALGORITHM_IGNORED, 204, "")],
+            ),
+            (
+                "malformed-checksum",
+                vec![("x-amz-checksum-crc32", "shrt")],
+                &[
+                    ("garage", IGNORED, 204, ""),
+                    (
+                        "s3s-fs",
+                        "malformed-checksum-as-bad-digest",
+                        400,
+                        "BadDigest",
+                    ),
+                ],
+            ),
+        ];
+        for (case, fields, departures) in cases {
+            let key = format!("checksum/{case}");
+            let r = post_raw(&server, &key, fields, bytes);
+            let expected = departure(departures).unwrap_or((400, "InvalidRequest"));
+            assert_answer(case, &key, &r, expected);
+        }
+    }
+}

@@ -57,6 +57,7 @@ post_policy! {
         storage_class = "STANDARD_IA",
         tagging = "<Tagging><TagSet></TagSet></Tagging>",
         checksum_algorithm = "SHA256",
+        checksum_sha256 = "FeKw08M4keuw8e9gnsQZQgwg4yDOlMZfvIwzEkSOsiU=",
         website_redirect_location = "/elsewhere",
         sse_bucket_key_enabled = true,
         content_length 1..=10_485_760,
@@ -99,6 +100,11 @@ fn every_field_kind_signs_like_the_dynamic_api() {
         .eq("x-amz-tagging", "<Tagging><TagSet></TagSet></Tagging>")
         .unwrap()
         .eq("x-amz-checksum-algorithm", "SHA256")
+        .unwrap()
+        .eq(
+            "x-amz-checksum-sha256",
+            "FeKw08M4keuw8e9gnsQZQgwg4yDOlMZfvIwzEkSOsiU=",
+        )
         .unwrap()
         .eq("x-amz-website-redirect-location", "/elsewhere")
         .unwrap()

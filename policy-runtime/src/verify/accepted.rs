@@ -1,7 +1,7 @@
 //! What S3 stores when it accepts a form, and the values it checks then.
 
 use super::prepare::Prepared;
-use super::{Rejection, S3ErrorCode};
+use super::{Checksum, Rejection, S3ErrorCode};
 use crate::rules::{self, FieldKind, Role, ValueRule};
 
 /// An accepted upload: what S3 stores and how it answers.
@@ -48,9 +48,14 @@ pub struct Accepted {
     pub metadata: Vec<(String, String)>,
     /// Other fields S3 stores with the object or applies to it
     /// (`Cache-Control`, `Content-Disposition`, `Content-Encoding`,
-    /// `Expires`, storage class, encryption, tagging, checksums, object
-    /// lock, ...), canonical name and value, in form order.
+    /// `Expires`, storage class, encryption, tagging, object lock, ...),
+    /// canonical name and value, in form order. Checksum fields are in
+    /// [`checksum`](Accepted::checksum) instead.
     pub headers: Vec<(String, String)>,
+    /// The checksum S3 checks the bytes against, if the form sends one:
+    /// feed the file to [`Checksum::hasher`] and call [`Checksum::check`]
+    /// before storing it.
+    pub checksum: Option<Checksum>,
     /// The canned ACL, if sent.
     pub acl: Option<String>,
     /// Where S3 redirects the browser (`success_action_redirect`, else
@@ -87,6 +92,7 @@ impl std::fmt::Debug for Accepted {
             .field("content_type", &self.content_type)
             .field("metadata", &self.metadata)
             .field("headers", &headers)
+            .field("checksum", &self.checksum)
             .field("acl", &self.acl)
             .field("redirect", &self.redirect)
             .field("success_action_status", &self.success_action_status)
@@ -110,6 +116,7 @@ pub(crate) fn accept(form: &Prepared<'_>) -> Result<Accepted, Rejection> {
         success_action_status: 204,
         size: form.size,
         access_key_id: None,
+        checksum: None,
     };
     let mut redirect = None;
     for field in &form.fields {
@@ -120,6 +127,13 @@ pub(crate) fn accept(form: &Prepared<'_>) -> Result<Accepted, Rejection> {
                     .metadata
                     .push((name.to_ascii_lowercase(), value.into()));
                 continue;
+            }
+            // Checked together below.
+            Some(FieldKind::Known(spec))
+                if matches!(spec.value, ValueRule::Digest(_))
+                    || spec.name == rules::CHECKSUM_ALGORITHM_FIELD =>
+            {
+                continue
             }
             Some(FieldKind::Known(spec)) if spec.role == Role::User => spec,
             _ => continue,
@@ -196,5 +210,8 @@ pub(crate) fn accept(form: &Prepared<'_>) -> Result<Accepted, Rejection> {
     if redirect.is_some() {
         accepted.redirect = redirect;
     }
+    // As sent: a server hashing the bytes reads the same values from the
+    // submission (`${filename}` has no place in a checksum).
+    accepted.checksum = Checksum::from_fields(form.fields.iter().map(|f| (f.sent_name, f.raw)))?;
     Ok(accepted)
 }

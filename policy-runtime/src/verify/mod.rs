@@ -48,6 +48,7 @@
 //! [`MAX_FORM_BYTES`], checked first).
 
 mod accepted;
+mod checksum;
 mod conditions;
 mod constant_time;
 pub(crate) mod names;
@@ -65,6 +66,7 @@ use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
 pub use accepted::Accepted;
+pub use checksum::{Checksum, ChecksumHasher};
 pub use rejection::{Rejection, S3ErrorCode};
 pub use scope::CredentialScope;
 pub use store::CredentialStore;

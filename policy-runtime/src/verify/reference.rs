@@ -379,6 +379,7 @@ mod accepted {
             success_action_status: 204,
             size: form.size,
             access_key_id: None,
+            checksum: None,
         };
         let mut redirect = None;
         for field in &form.fields {
@@ -395,6 +396,12 @@ mod accepted {
                         .metadata
                         .push((name.to_ascii_lowercase(), value.into()));
                     continue;
+                }
+                Some(FieldKind::Known(spec))
+                    if matches!(spec.value, ValueRule::Digest(_))
+                        || spec.name == rules::CHECKSUM_ALGORITHM_FIELD =>
+                {
+                    continue
                 }
                 Some(FieldKind::Known(spec)) if spec.role == Role::User => spec,
                 _ => continue,
@@ -463,6 +470,8 @@ mod accepted {
         if redirect.is_some() {
             accepted.redirect = redirect;
         }
+        accepted.checksum =
+            crate::verify::Checksum::from_fields(form.fields.iter().map(|f| (f.sent_name, f.raw)))?;
         Ok(accepted)
     }
 }

@@ -4,6 +4,7 @@ use std::fmt;
 
 use time::OffsetDateTime;
 
+use crate::rules::{ChecksumAlgorithm, ChecksumProblem};
 use crate::Condition;
 
 /// The error code an S3 server answers with, and its HTTP status.
@@ -39,6 +40,11 @@ pub enum S3ErrorCode {
     KeyTooLongError,
     /// 400: an unknown `x-amz-storage-class`.
     InvalidStorageClass,
+    /// 400: the checksum fields cannot be used (two of them, an unknown
+    /// algorithm, a malformed value).
+    InvalidRequest,
+    /// 400: the file's checksum is not the one the form sent.
+    BadDigest,
 }
 
 impl S3ErrorCode {
@@ -64,6 +70,8 @@ impl S3ErrorCode {
             S3ErrorCode::MaxPostPreDataLengthExceededError => "MaxPostPreDataLengthExceededError",
             S3ErrorCode::KeyTooLongError => "KeyTooLongError",
             S3ErrorCode::InvalidStorageClass => "InvalidStorageClass",
+            S3ErrorCode::InvalidRequest => "InvalidRequest",
+            S3ErrorCode::BadDigest => "BadDigest",
         }
     }
 
@@ -225,6 +233,19 @@ pub enum Rejection {
         /// The code S3 answers with.
         code: S3ErrorCode,
     },
+    /// The form's checksum fields cannot be used (S3 answers
+    /// `InvalidRequest`).
+    InvalidChecksum(ChecksumProblem),
+    /// The file's checksum is not the value the form sent (S3 answers
+    /// `BadDigest`).
+    ChecksumMismatch {
+        /// The algorithm.
+        algorithm: ChecksumAlgorithm,
+        /// The value the form sent (base64).
+        expected: String,
+        /// The value of the bytes received (base64).
+        computed: String,
+    },
 }
 
 impl Rejection {
@@ -254,6 +275,8 @@ impl Rejection {
             Rejection::FileTooSmall { .. } => C::EntityTooSmall,
             Rejection::FileTooLarge { .. } => C::EntityTooLarge,
             Rejection::InvalidValue { code, .. } => *code,
+            Rejection::InvalidChecksum(_) => C::InvalidRequest,
+            Rejection::ChecksumMismatch { .. } => C::BadDigest,
         }
     }
 
@@ -290,6 +313,8 @@ impl Rejection {
             Rejection::SignatureMismatch { .. } => Some("x-amz-signature"),
             Rejection::InvalidPolicy { .. } | Rejection::Expired { .. } => Some("policy"),
             Rejection::FileTooSmall { .. } | Rejection::FileTooLarge { .. } => Some("file"),
+            Rejection::InvalidChecksum(problem) => Some(problem.field()),
+            Rejection::ChecksumMismatch { algorithm, .. } => Some(algorithm.field()),
             Rejection::FormTooLarge { .. } => None,
         }
     }
@@ -329,6 +354,11 @@ impl Rejection {
             | Rejection::InvalidValue { value, .. } => Some(value),
             Rejection::ConditionFailed { value, .. } => value.as_deref(),
             Rejection::UnknownAccessKey { access_key_id } => Some(access_key_id),
+            Rejection::InvalidChecksum(
+                ChecksumProblem::InvalidValue { value, .. }
+                | ChecksumProblem::UnknownAlgorithm { value },
+            ) => Some(value),
+            Rejection::ChecksumMismatch { expected, .. } => Some(expected),
             _ => None,
         }
     }
@@ -387,6 +417,11 @@ impl Rejection {
                 "Your proposed upload exceeds the maximum allowed size".into()
             }
             Rejection::InvalidValue { field, .. } => format!("Invalid value for {field}."),
+            Rejection::InvalidChecksum(problem) => problem.s3_message(),
+            Rejection::ChecksumMismatch { algorithm, .. } => format!(
+                "The {} you specified did not match the calculated checksum.",
+                algorithm.name()
+            ),
         }
     }
 
@@ -546,6 +581,19 @@ impl fmt::Display for Rejection {
                 reason,
                 ..
             } => write!(f, "`{field}` {} is refused: {reason}", Shown(value)),
+            Rejection::InvalidChecksum(problem) => write!(f, "{problem}"),
+            Rejection::ChecksumMismatch {
+                algorithm,
+                expected,
+                computed,
+            } => write!(
+                f,
+                "the file's {} is {computed}, not the {} sent in `{}`; send the checksum of \
+                 the bytes uploaded",
+                algorithm.name(),
+                Shown(expected),
+                algorithm.field()
+            ),
         }
     }
 }

@@ -814,3 +814,58 @@ fn the_cached_signing_key_follows_the_secret() {
     rotated.store(false, Ordering::SeqCst);
     assert!(verifier.verify_at(&form, NOW).is_ok());
 }
+
+/// S3's checksum rules for a form (OpenStack Swift's s3api tests, written
+/// against AWS; versitygw's PostObject checksum tests): one
+/// `x-amz-checksum-*` field, a known algorithm agreeing with it, a value of
+/// the digest's length; the verifier names the checksum the bytes must have.
+#[test]
+fn checksum_fields() {
+    // Each field sent, with an exact condition for it.
+    let with = |fields: &[(&str, &str)]| {
+        let mut all = vec![("key", "u/a")];
+        all.extend_from_slice(fields);
+        let covered: String = fields
+            .iter()
+            .map(|(n, v)| format!(r#", {{"{n}": "{v}"}}"#))
+            .collect();
+        form_for(&format!("{KEY_U}{covered}"), &all).file("a", 9)
+    };
+    let crc = ("x-amz-checksum-crc32", "y/Q5Jg==");
+    let accepted = verifier().verify_at(&with(&[crc]), NOW).unwrap();
+    let checksum = accepted.checksum.unwrap();
+    assert_eq!(checksum.algorithm(), crate::rules::ChecksumAlgorithm::Crc32);
+    assert_eq!(checksum.expected(), "y/Q5Jg==");
+    assert!(accepted.headers.is_empty(), "{:?}", accepted.headers);
+    let named = [crc, ("X-Amz-Checksum-Algorithm", "CRC32")];
+    assert_eq!(
+        verifier().verify_at(&with(&named), NOW).unwrap().checksum,
+        Some(checksum)
+    );
+
+    let code = |fields: &[(&str, &str)]| refused(&with(fields)).code();
+    assert_eq!(
+        code(&[("x-amz-checksum-algorithm", "SHA1")]),
+        S3ErrorCode::InvalidRequest
+    );
+    let sha1 = ("x-amz-checksum-sha1", "98O8HYCOBHMq32eZZczDTKeuNEE=");
+    assert_eq!(code(&[crc, sha1]), S3ErrorCode::InvalidRequest);
+    assert_eq!(
+        code(&[crc, ("x-amz-checksum-algorithm", "SHA1")]),
+        S3ErrorCode::InvalidRequest
+    );
+    assert_eq!(
+        code(&[("x-amz-checksum-algorithm", "MD5")]),
+        S3ErrorCode::InvalidRequest
+    );
+    let short = refused(&with(&[("x-amz-checksum-crc32", "shrt")]));
+    assert_eq!(short.code(), S3ErrorCode::InvalidRequest);
+    assert_eq!(short.field(), Some("x-amz-checksum-crc32"));
+    assert_eq!(
+        short.s3_message(),
+        "Value for x-amz-checksum-crc32 header is invalid."
+    );
+    // Uncovered checksum fields are extra fields first, as any other.
+    let uncovered = form_for(KEY_U, &[("key", "u/a"), crc]).file("a", 9);
+    assert_eq!(refused(&uncovered).code(), S3ErrorCode::AccessDenied);
+}

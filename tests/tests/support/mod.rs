@@ -98,6 +98,44 @@ pub const QUIRKS: &[Quirk] = &[
                size does not match policy\") where AWS says `EntityTooLarge` or `EntityTooSmall`",
         differential: None,
     },
+    Quirk {
+        server: "garage",
+        name: "checksum-fields-ignored",
+        what: "ignores a form's `x-amz-checksum-<algorithm>` fields: stores a file whose \
+               checksum does not match (AWS: 400 `BadDigest`), accepts two checksum fields or \
+               a malformed value (AWS: 400 `InvalidRequest`), and keeps no checksum; it does \
+               refuse a bad `x-amz-checksum-algorithm` as AWS does",
+        differential: None,
+    },
+    Quirk {
+        server: "s3s-fs",
+        name: "bad-digest-stored-anyway",
+        what: "answers a checksum that does not match the file with 400 `BadDigest`, as AWS \
+               does, but has stored the object already: a GET serves the refused upload",
+        differential: None,
+    },
+    Quirk {
+        server: "s3s-fs",
+        name: "malformed-checksum-as-bad-digest",
+        what: "answers a checksum value of the wrong length with 400 `BadDigest` where AWS \
+               says `InvalidRequest` (\"Value for x-amz-checksum-crc32 header is invalid.\")",
+        differential: None,
+    },
+    Quirk {
+        server: "s3s-fs",
+        name: "multiple-checksums-accepted",
+        what: "accepts a form with two checksum fields and keeps both, where AWS refuses it \
+               (400 `InvalidRequest`, \"Expecting a single x-amz-checksum- header\")",
+        differential: None,
+    },
+    Quirk {
+        server: "s3s-fs",
+        name: "checksum-algorithm-ignored",
+        what: "ignores `x-amz-checksum-algorithm`: accepts an unknown name, a name without a \
+               checksum value, or one against the value sent, where AWS refuses each with 400 \
+               `InvalidRequest`",
+        differential: None,
+    },
 ];
 
 /// Whether `server` is known to show `quirk` (see [`QUIRKS`]).

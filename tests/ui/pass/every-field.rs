@@ -25,11 +25,7 @@ post_policy! {
         storage_class = "GLACIER_IR",
         website_redirect_location = "/elsewhere.html",
         checksum_algorithm = "CRC64NVME",
-        checksum_crc32 = "AAAAAA==",
-        checksum_crc32c = "AAAAAA==",
         checksum_crc64nvme = "AAAAAAAAAAA=",
-        checksum_sha1 = "2jmj7l5rSw0yVb/vlWAYkK/YBwk=",
-        checksum_sha256 = "47DEQpj8HBSa+/TZIw4=",
         object_lock_mode = "GOVERNANCE",
         object_lock_retain_until_date = "2030-01-01T00:00:00Z",
         object_lock_legal_hold = "ON",
@@ -37,6 +33,42 @@ post_policy! {
         meta("owner") = "reports-job",
         content_length 0..=5_368_709_120,
         expires_in = 30 s,
+    }
+}
+
+// S3 takes one checksum per form: one policy per other algorithm (the
+// checksum of an empty file; a service would declare `{sha256}` and sign
+// the checksum the browser computed).
+post_policy! {
+    pub struct Crc32 {
+        bucket = "examplebucket",
+        key = "empty",
+        checksum_crc32 = "AAAAAA==",
+    }
+}
+
+post_policy! {
+    pub struct Crc32c {
+        bucket = "examplebucket",
+        key = "empty",
+        checksum_crc32c = "AAAAAA==",
+    }
+}
+
+post_policy! {
+    pub struct Sha1 {
+        bucket = "examplebucket",
+        key = "empty",
+        checksum_sha1 = "2jmj7l5rSw0yVb/vlWAYkK/YBwk=",
+    }
+}
+
+post_policy! {
+    pub struct Sha256 {
+        bucket = "examplebucket",
+        key starts_with "",
+        checksum_algorithm = "SHA256",
+        checksum_sha256 = "{sha256}",
     }
 }
 
@@ -64,4 +96,13 @@ fn main() {
     );
     assert!(Exact.sign(&signer).is_ok());
     assert!(Prefixes.sign(&signer).is_ok());
+    for checksum in [Crc32.sign(&signer), Crc32c.sign(&signer), Sha1.sign(&signer)] {
+        assert!(checksum.is_ok());
+    }
+    let sha256 = Sha256 {
+        sha256: "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=".into(),
+    };
+    sha256.sign(&signer).unwrap();
+    let not_a_sha256 = Sha256 { sha256: "AAAAAA==".into() };
+    assert!(not_a_sha256.sign(&signer).is_err());
 }

@@ -1,0 +1,11 @@
+use policy_runtime::post_policy;
+
+post_policy! {
+    struct Upload {
+        bucket = "b-1",
+        key = "k",
+        checksum_algorithm = "SHA256",
+    }
+}
+
+fn main() {}
