@@ -89,6 +89,15 @@ impl Refusal {
         self.0.close = close;
         self
     }
+
+    /// This refusal, after reading what is left of `body` (a bounded
+    /// amount, [`crate::budget::drain`]): a client still sending sees the
+    /// answer rather than a reset connection. The connection closes if more
+    /// was left.
+    pub(crate) async fn after_draining(self, body: &crate::budget::Shared) -> Refusal {
+        let finished = crate::budget::drain(body).await;
+        self.close_connection(!finished)
+    }
 }
 
 impl From<Rejection> for Refusal {

@@ -15,6 +15,10 @@
 //!
 //! A refused body is then read to a bounded end ([`drain`]) without the
 //! multipart reader, a chunk at a time, so the client sees the answer.
+//!
+//! A body that stops arriving fails the stream too, once nothing has come
+//! for the idle timeout ([`Budget::timed_out`]): a client cannot hold a
+//! request open by sending nothing.
 
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -25,6 +29,7 @@ use std::time::Duration;
 use axum::body::BodyDataStream;
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
+use std::future::Future;
 
 use policy_runtime::verify::MAX_FORM_BYTES;
 
@@ -48,6 +53,7 @@ pub(crate) struct Budget {
     read: AtomicU64,
     limit: AtomicU64,
     exceeded: AtomicBool,
+    timed_out: AtomicBool,
 }
 
 impl Budget {
@@ -57,6 +63,7 @@ impl Budget {
             read: AtomicU64::new(0),
             limit: AtomicU64::new(limit),
             exceeded: AtomicBool::new(false),
+            timed_out: AtomicBool::new(false),
         })
     }
 
@@ -75,22 +82,40 @@ impl Budget {
     pub(crate) fn exceeded(&self) -> bool {
         self.exceeded.load(Ordering::Relaxed)
     }
+
+    /// Whether the body stopped arriving for the idle timeout (the reader
+    /// then saw an error).
+    pub(crate) fn timed_out(&self) -> bool {
+        self.timed_out.load(Ordering::Relaxed)
+    }
 }
 
 /// The body, shared between the multipart reader (through [`Limited`]) and
 /// [`drain`].
 pub(crate) type Shared = Arc<Mutex<BodyDataStream>>;
 
+/// A request's body, to be shared.
+pub(crate) fn shared(body: axum::body::Body) -> Shared {
+    Arc::new(Mutex::new(body.into_data_stream()))
+}
+
 /// The body as the multipart reader sees it: an error once the budget is
-/// spent.
+/// spent, or once nothing has arrived for `idle`.
 pub(crate) struct Limited {
     body: Shared,
     budget: Arc<Budget>,
+    idle: Duration,
+    deadline: Pin<Box<tokio::time::Sleep>>,
 }
 
 impl Limited {
-    pub(crate) fn new(body: Shared, budget: Arc<Budget>) -> Limited {
-        Limited { body, budget }
+    pub(crate) fn new(body: Shared, budget: Arc<Budget>, idle: Duration) -> Limited {
+        Limited {
+            body,
+            budget,
+            idle,
+            deadline: Box::pin(tokio::time::sleep(idle)),
+        }
     }
 }
 
@@ -102,9 +127,14 @@ impl Stream for Limited {
         if this.budget.exceeded() {
             return Poll::Ready(Some(Err(over_budget())));
         }
+        if this.budget.timed_out() {
+            return Poll::Ready(Some(Err(idle(this.idle))));
+        }
         let mut body = this.body.lock().unwrap_or_else(PoisonError::into_inner);
         match body.poll_next_unpin(cx) {
             Poll::Ready(Some(Ok(chunk))) => {
+                let next = tokio::time::Instant::now() + this.idle;
+                this.deadline.as_mut().reset(next);
                 let read = this
                     .budget
                     .read
@@ -118,9 +148,22 @@ impl Stream for Limited {
             }
             Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(std::io::Error::other(e)))),
             Poll::Ready(None) => Poll::Ready(None),
-            Poll::Pending => Poll::Pending,
+            Poll::Pending => match this.deadline.as_mut().poll(cx) {
+                Poll::Ready(()) => {
+                    this.budget.timed_out.store(true, Ordering::Relaxed);
+                    Poll::Ready(Some(Err(idle(this.idle))))
+                }
+                Poll::Pending => Poll::Pending,
+            },
         }
     }
+}
+
+fn idle(timeout: Duration) -> std::io::Error {
+    std::io::Error::other(format!(
+        "nothing of the request body arrived for {} s",
+        timeout.as_secs_f64()
+    ))
 }
 
 fn over_budget() -> std::io::Error {
@@ -174,7 +217,7 @@ mod tests {
     async fn the_stream_fails_past_the_limit_and_the_rest_is_drained() {
         let body = shared(vec![b"0123", b"4567", b"89", b"ab"]);
         let budget = Budget::new(6);
-        let mut limited = Limited::new(body.clone(), budget.clone());
+        let mut limited = Limited::new(body.clone(), budget.clone(), Duration::from_secs(60));
         assert_eq!(&limited.next().await.unwrap().unwrap()[..], b"0123");
         assert!(limited.next().await.unwrap().is_err());
         assert!(budget.exceeded());
@@ -186,12 +229,39 @@ mod tests {
     async fn allowing_more_counts_from_what_was_read() {
         let body = shared(vec![b"0123", b"4567", b"89"]);
         let budget = Budget::new(4);
-        let mut limited = Limited::new(body, budget.clone());
+        let mut limited = Limited::new(body, budget.clone(), Duration::from_secs(60));
         assert!(limited.next().await.unwrap().is_ok());
         budget.allow(6);
         assert!(limited.next().await.unwrap().is_ok());
         assert!(limited.next().await.unwrap().is_ok());
         assert!(limited.next().await.is_none());
         assert_eq!(budget.read(), 10);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_body_that_stops_arriving_fails_after_the_idle_timeout() {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Bytes>();
+        let chunks = futures_util::stream::unfold(rx, |mut rx| async move {
+            let chunk = rx.recv().await?;
+            Some((Ok::<_, std::io::Error>(chunk), rx))
+        });
+        let body: Shared = Arc::new(Mutex::new(
+            axum::body::Body::from_stream(chunks).into_data_stream(),
+        ));
+        let budget = Budget::new(1 << 20);
+        let idle = Duration::from_secs(5);
+        let mut limited = Limited::new(body, budget.clone(), idle);
+        // Chunks 4 s apart keep it going: each resets the deadline.
+        for _ in 0..3 {
+            tokio::time::sleep(Duration::from_secs(4)).await;
+            tx.send(Bytes::from_static(b"data")).unwrap();
+            assert!(limited.next().await.unwrap().is_ok());
+        }
+        let started = tokio::time::Instant::now();
+        let stalled = limited.next().await.unwrap().unwrap_err();
+        assert_eq!(started.elapsed(), idle);
+        assert!(budget.timed_out() && !budget.exceeded(), "{stalled}");
+        assert!(limited.next().await.unwrap().is_err(), "stays failed");
+        drop(tx);
     }
 }

@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use policy_runtime::{Credentials, Region};
 
@@ -32,7 +33,13 @@ pub struct Config {
     credentials: Vec<Credentials>,
     origins: Vec<String>,
     buckets: Vec<String>,
+    idle_timeout: Duration,
 }
+
+/// How long a connection may send nothing in the middle of a request before
+/// it is answered `400 RequestTimeout` and closed; S3 closes idle
+/// connections after about 20 seconds.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(20);
 
 impl Config {
     /// Settings storing objects under `dir`, for buckets in `region`, with no
@@ -56,7 +63,40 @@ impl Config {
             credentials: Vec::new(),
             origins: Vec::new(),
             buckets: Vec::new(),
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
         }
+    }
+
+    /// How long a client may send nothing while its request's headers or
+    /// body are unfinished ([`DEFAULT_IDLE_TIMEOUT`] unless set): a stalled
+    /// body is answered `400 RequestTimeout`, stalled headers close the
+    /// connection. It also bounds how long stopping the endpoint waits for
+    /// requests under way.
+    ///
+    /// ```
+    /// # use post_policy_local::{Config, DEFAULT_IDLE_TIMEOUT};
+    /// # use policy_runtime::Region;
+    /// # use std::time::Duration;
+    /// let config = Config::new("uploads", Region::new("eu-west-1")?);
+    /// assert_eq!(config.idle(), DEFAULT_IDLE_TIMEOUT);
+    /// assert_eq!(config.idle_timeout(Duration::from_secs(2)).idle(), Duration::from_secs(2));
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
+    pub fn idle_timeout(mut self, timeout: Duration) -> Config {
+        self.idle_timeout = timeout;
+        self
+    }
+
+    /// The idle timeout (see [`Config::idle_timeout`]).
+    ///
+    /// ```
+    /// # use post_policy_local::Config;
+    /// # use policy_runtime::Region;
+    /// assert_eq!(Config::new("u", Region::new("eu-west-1")?).idle().as_secs(), 20);
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
+    pub fn idle(&self) -> Duration {
+        self.idle_timeout
     }
 
     /// Adds credentials forms may be signed with. Several may be added;
@@ -234,6 +274,7 @@ impl fmt::Debug for Config {
             .field("access_key_ids", &self.access_key_ids().collect::<Vec<_>>())
             .field("origins", &self.allowed_origins())
             .field("buckets", &self.buckets)
+            .field("idle_timeout", &self.idle_timeout)
             .finish()
     }
 }

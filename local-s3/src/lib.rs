@@ -45,6 +45,7 @@ mod budget;
 mod config;
 mod cors;
 mod object;
+mod serve;
 mod store;
 mod upload;
 
@@ -60,7 +61,7 @@ use policy_runtime::verify::Verifier;
 use policy_runtime::Credentials;
 use tokio::sync::oneshot;
 
-pub use config::Config;
+pub use config::{Config, DEFAULT_IDLE_TIMEOUT};
 
 use store::Store;
 
@@ -194,8 +195,9 @@ impl LocalS3 {
             .with_state(self.state.clone())
     }
 
-    /// Serves on `listener` until `shutdown` completes, then finishes the
-    /// requests under way and returns.
+    /// Serves on `listener` until `shutdown` completes, then lets the
+    /// requests under way finish for up to the idle timeout
+    /// ([`Config::idle_timeout`]), closes what is left and returns.
     ///
     /// ```no_run
     /// # async fn run() -> std::io::Result<()> {
@@ -215,9 +217,8 @@ impl LocalS3 {
         listener: tokio::net::TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> io::Result<()> {
-        axum::serve(listener, self.router())
-            .with_graceful_shutdown(shutdown)
-            .await
+        let idle = self.state.config.idle();
+        serve::serve(listener, self.router(), idle, shutdown).await
     }
 
     /// Starts serving on `addr` (port 0: a free one) on a thread of its own

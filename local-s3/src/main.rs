@@ -39,6 +39,10 @@ OPTIONS (each also read from the environment variable shown)
   --bucket NAME              serve only these buckets; repeat for more
                              [POST_POLICY_LOCAL_BUCKETS, comma-separated;
                              default any]
+  --idle-timeout SECONDS     how long a request may pause before it is
+                             answered 400 RequestTimeout (body) or closed
+                             (headers); also how long stopping waits
+                             [POST_POLICY_LOCAL_IDLE_TIMEOUT; default 20]
   -h, --help                 this text
 
 OUTPUT
@@ -68,6 +72,7 @@ fn parse(args: Vec<String>, env: &dyn Fn(&str) -> Option<String>) -> Result<Sett
     let mut origins = Vec::new();
     let mut buckets = Vec::new();
     let (mut region, mut port, mut bind, mut dir) = (None, None, None, None);
+    let mut idle = None;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         let (name, inline) = match arg.split_once('=') {
@@ -82,6 +87,7 @@ fn parse(args: Vec<String>, env: &dyn Fn(&str) -> Option<String>) -> Result<Sett
             "--dir",
             "--allow-origin",
             "--bucket",
+            "--idle-timeout",
         ];
         if !known.contains(&name.as_str()) {
             return Err(if name.starts_with('-') {
@@ -107,6 +113,7 @@ fn parse(args: Vec<String>, env: &dyn Fn(&str) -> Option<String>) -> Result<Sett
             "--bind" => bind = Some(value),
             "--dir" => dir = Some(value),
             "--allow-origin" => origins.push(value),
+            "--idle-timeout" => idle = Some(value),
             _ => buckets.push(value),
         }
     }
@@ -177,6 +184,17 @@ fn parse(args: Vec<String>, env: &dyn Fn(&str) -> Option<String>) -> Result<Sett
     if buckets.is_empty() {
         buckets = list("POST_POLICY_LOCAL_BUCKETS");
     }
+    let idle = match idle.or_else(|| env("POST_POLICY_LOCAL_IDLE_TIMEOUT")) {
+        None => post_policy_local::DEFAULT_IDLE_TIMEOUT,
+        Some(text) => match text.parse::<f64>() {
+            Ok(secs) if (0.1..=3600.0).contains(&secs) => std::time::Duration::from_secs_f64(secs),
+            _ => {
+                return Err(format!(
+                    "idle timeout `{text}` is not a number of seconds from 0.1 to 3600"
+                ))
+            }
+        },
+    };
     if parsed.is_empty() {
         return Err(
             "no credentials: give --credentials AKID:SECRET (or set POST_POLICY_LOCAL_CREDENTIALS, \
@@ -193,7 +211,7 @@ fn parse(args: Vec<String>, env: &dyn Fn(&str) -> Option<String>) -> Result<Sett
             )
         })
         .collect();
-    let mut config = Config::new(PathBuf::from(dir), region);
+    let mut config = Config::new(PathBuf::from(dir), region).idle_timeout(idle);
     for c in parsed {
         config = config.credentials(c);
     }
@@ -280,6 +298,10 @@ fn run(settings: Settings) -> Result<(), String> {
         banner.push_str(&format!(
             "allowed origins: {}\n",
             config.allowed_origins().join(", ")
+        ));
+        banner.push_str(&format!(
+            "idle timeout: {} s\n",
+            config.idle().as_secs_f64()
         ));
         banner.push_str("stop with Ctrl-C or SIGTERM\n");
         print!("{banner}");

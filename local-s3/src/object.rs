@@ -108,7 +108,10 @@ const SERVES: &str =
 /// `501 NotImplemented` for an S3 request this endpoint does not implement
 /// (listing, `PUT`, `DELETE`, multipart uploads, ...). Both as S3's XML
 /// error.
-pub(crate) async fn fallback(method: Method, uri: Uri) -> Response {
+pub(crate) async fn fallback(method: Method, uri: Uri, body: Body) -> Response {
+    // The body is read (a bounded amount) before answering, so a client
+    // still sending it sees the answer.
+    let body = crate::budget::shared(body);
     let path = uri.path().trim_start_matches('/');
     let (resource_type, allow) = match path.split_once('/') {
         _ if path.is_empty() => ("SERVICE", ""),
@@ -132,20 +135,20 @@ pub(crate) async fn fallback(method: Method, uri: Uri) -> Response {
             Method::GET | Method::HEAD | Method::PUT | Method::DELETE
         ),
     };
-    if s3_has_it {
-        return Refusal::new(
+    let refusal = if s3_has_it {
+        Refusal::new(
             StatusCode::NOT_IMPLEMENTED,
             "NotImplemented",
             "A header you provided implies functionality that is not implemented.",
             format!("{SERVES}, not {method} /{path}"),
         )
-        .into_response();
-    }
-    Refusal::method_not_allowed(
-        method.as_str(),
-        resource_type,
-        allow,
-        format!("S3 has no {method} on this resource; {SERVES}"),
-    )
-    .into_response()
+    } else {
+        Refusal::method_not_allowed(
+            method.as_str(),
+            resource_type,
+            allow,
+            format!("S3 has no {method} on this resource; {SERVES}"),
+        )
+    };
+    refusal.after_draining(&body).await.into_response()
 }

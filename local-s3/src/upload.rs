@@ -12,9 +12,10 @@
 //!
 //! The signature is checked before anything in the policy is read, and
 //! every phase of the body is read within a budget ([`crate::budget`]):
-//! no body, however long or malformed, is held in memory beyond S3's limits.
+//! no body, however long or malformed, is held in memory beyond S3's limits,
+//! and a body that stops arriving is answered `400 RequestTimeout`.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::{Path, State as Shared};
@@ -57,14 +58,24 @@ impl Request {
     /// Answers with `refusal` after reading what is left of the body (a
     /// bounded amount); closes the connection if more was left.
     async fn refuse(&self, refusal: Refusal) -> Refusal {
-        let finished = budget::drain(&self.body).await;
-        refusal.close_connection(!finished)
+        refusal.after_draining(&self.body).await
     }
 
     /// The answer to an error of the multipart reader: the phase's limit
     /// (`over`), else a body that is not multipart/form-data. Either way the
     /// connection closes after it.
     async fn read_error(&self, e: &multer::Error, over: impl FnOnce(u64) -> Refusal) -> Refusal {
+        if self.budget.timed_out() {
+            // Nothing more is coming: answer without draining.
+            return Refusal::new(
+                StatusCode::BAD_REQUEST,
+                "RequestTimeout",
+                "Your socket connection to the server was not read from or written to within \
+                 the timeout period. Idle connections will be closed.",
+                format!("the body stopped arriving: {e}; send the whole form without pausing"),
+            )
+            .close_connection(true);
+        }
         let refusal = if self.budget.exceeded() {
             over(self.budget.read())
         } else {
@@ -89,20 +100,26 @@ async fn upload(
     body: Body,
 ) -> Result<Response, Refusal> {
     let now = OffsetDateTime::now_utc();
-    check_bucket(state, bucket)?;
+    let body = budget::shared(body);
+    if let Err(refusal) = check_bucket(state, bucket) {
+        return Err(refusal.after_draining(&body).await);
+    }
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let boundary = multer::parse_boundary(content_type).map_err(|_| {
-        Refusal::malformed(format!(
+    let Ok(boundary) = multer::parse_boundary(content_type) else {
+        let refusal = Refusal::malformed(format!(
             "the request's Content-Type is {content_type:?}; a browser upload is multipart/form-data with a boundary"
-        ))
-    })?;
-    let body: budget::Shared = Arc::new(Mutex::new(body.into_data_stream()));
+        ));
+        return Err(refusal.after_draining(&body).await);
+    };
     let budget = Budget::new(MAX_FORM_BYTES + READ_AHEAD);
     let mut request = Request {
-        multipart: Multipart::new(Limited::new(body.clone(), budget.clone()), boundary.clone()),
+        multipart: Multipart::new(
+            Limited::new(body.clone(), budget.clone(), state.config.idle()),
+            boundary.clone(),
+        ),
         body,
         budget,
     };

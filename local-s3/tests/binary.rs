@@ -170,6 +170,11 @@ fn bad_flags_give_a_clear_error_and_exit_code_2() {
         (&["--nope"], "unknown option `--nope`"),
         (&["extra"], "unexpected argument `extra`"),
         (&["--region"], "`--region` needs a value"),
+        (
+            &["--idle-timeout", "0"],
+            "idle timeout `0` is not a number of seconds",
+        ),
+        (&["--idle-timeout", "soon"], "idle timeout `soon`"),
         (&["--credentials", "no-colon"], "not AKID:SECRET"),
         (
             &["--credentials", "AKID:one", "--credentials", "AKID:two"],
@@ -195,6 +200,7 @@ fn bad_flags_give_a_clear_error_and_exit_code_2() {
         "--credentials",
         "--port",
         "--allow-origin",
+        "--idle-timeout",
         "EXIT CODES",
         "SIGTERM",
     ] {

@@ -946,3 +946,61 @@ fn other_requests_get_s3_xml_errors() {
     }
     assert!(f.files().is_empty(), "{:?}", f.files());
 }
+
+#[test]
+fn refusals_made_before_reading_the_body_still_reach_a_client_that_is_sending_one() {
+    let f = Fixture::new("unread-body");
+    // 6 MiB (under the 8 MiB the endpoint reads of a refused body): far
+    // more than the socket buffers hold, so a server that answered and
+    // closed without reading would reset the connection under the client's
+    // feet. Each case three times: that reset is a race.
+    let body = vec![b'x'; 6 << 20];
+    for (case, path, content_type, status, code) in [
+        (
+            "a POST to an object",
+            format!("/{BUCKET}/a.txt"),
+            "multipart/form-data; boundary=XYZ",
+            405,
+            "MethodNotAllowed",
+        ),
+        (
+            "an invalid bucket name",
+            "/Not_A_Bucket".to_string(),
+            "multipart/form-data; boundary=XYZ",
+            400,
+            "InvalidBucketName",
+        ),
+        (
+            "not multipart",
+            format!("/{BUCKET}"),
+            "application/octet-stream",
+            400,
+            "MalformedPOSTRequest",
+        ),
+        (
+            "a PUT",
+            format!("/{BUCKET}/a.txt"),
+            "application/octet-stream",
+            501,
+            "NotImplemented",
+        ),
+    ]
+    .iter()
+    .flat_map(|case| [case, case, case])
+    {
+        let method = if *case == "a PUT" { "PUT" } else { "POST" };
+        let response = client()
+            .request(method.parse().unwrap(), f.url(path))
+            .header("content-type", *content_type)
+            .body(body.clone())
+            .send()
+            .unwrap_or_else(|e| panic!("{case}: no answer: {e}"));
+        assert_eq!(response.status().as_u16(), *status, "{case}");
+        let text = response.text().unwrap();
+        assert!(
+            text.contains(&format!("<Code>{code}</Code>")),
+            "{case}: {text}"
+        );
+    }
+    assert!(f.files().is_empty(), "{:?}", f.files());
+}
