@@ -9,7 +9,7 @@
 //! tests, written against AWS; the CRC-32C one is the CRC catalogue's check
 //! value `0xE3069283`).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration as StdDuration;
 
 use base64::Engine as _;
@@ -17,6 +17,9 @@ use policy_runtime::time::OffsetDateTime;
 use policy_runtime::{Credentials, Region, Signer};
 use post_policy_local::{Config, LocalS3, Running};
 use reqwest::blocking::{multipart, Client};
+use support::{files_under, temp_dir};
+
+mod support;
 
 const BUCKET: &str = "checksum-bucket";
 const REGION: &str = "us-east-1";
@@ -48,11 +51,7 @@ struct Fixture {
 
 impl Fixture {
     fn new(name: &str) -> Fixture {
-        let dir = std::env::temp_dir().join(format!(
-            "post-policy-local-checksums-{name}-{}",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
+        let dir = temp_dir("checksums", name);
         let config = Config::new(&dir, Region::new(REGION).unwrap())
             .credentials(Credentials::new(AKID, SECRET).unwrap());
         let running = LocalS3::new(config)
@@ -142,20 +141,7 @@ impl Fixture {
     }
 
     fn stored_files(&self) -> Vec<PathBuf> {
-        fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-            for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-                let path = entry.path();
-                if path.is_dir() {
-                    walk(&path, out);
-                } else {
-                    out.push(path);
-                }
-            }
-        }
-        let mut out = Vec::new();
-        walk(&self.dir, &mut out);
-        out.sort();
-        out
+        files_under(&self.dir)
     }
 }
 

@@ -7,12 +7,15 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration as StdDuration, Instant};
 
 use policy_runtime::time::Duration;
 use policy_runtime::{Credentials, Endpoint, Policy, Region, SignOptions, Signer};
 use post_policy_local::{Config, LocalS3, Running};
+use support::{files_under, temp_dir};
+
+mod support;
 
 const BUCKET: &str = "stall-bucket";
 const REGION: &str = "us-east-1";
@@ -23,11 +26,7 @@ const IDLE: StdDuration = StdDuration::from_secs(1);
 const PATIENCE: StdDuration = StdDuration::from_secs(30);
 
 fn start(name: &str) -> (PathBuf, Running) {
-    let dir = std::env::temp_dir().join(format!(
-        "post-policy-local-stalls-{name}-{}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = temp_dir("stalls", name);
     let config = Config::new(&dir, Region::new(REGION).unwrap())
         .credentials(Credentials::new(AKID, SECRET).unwrap())
         .idle_timeout(IDLE);
@@ -36,19 +35,6 @@ fn start(name: &str) -> (PathBuf, Running) {
         .spawn("127.0.0.1:0".parse().unwrap())
         .unwrap();
     (dir, running)
-}
-
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(files_under(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
 }
 
 /// Connects and sends `bytes`, then nothing more.

@@ -1,0 +1,107 @@
+//! What several of the endpoint's test files share: a scratch directory,
+//! the files under it, and one raw HTTP exchange over TCP (for bodies no
+//! HTTP client would send).
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// A fresh directory for one test: `post-policy-local-{suite}-{name}-{pid}`.
+pub fn temp_dir(suite: &str, name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "post-policy-local-{suite}-{name}-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// Every file under `dir`, sorted (directories are walked, not listed).
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out.sort();
+    out
+}
+
+/// An answer read off the wire: status, head and body as text.
+#[derive(Debug)]
+pub struct RawAnswer {
+    pub status: u16,
+    pub head: String,
+    pub body: String,
+}
+
+impl RawAnswer {
+    /// The S3 error code in the body, if any.
+    pub fn code(&self) -> Option<&str> {
+        let (_, rest) = self.body.split_once("<Code>")?;
+        Some(rest.split_once("</Code>")?.0)
+    }
+}
+
+/// Sends `method path` with `headers` and exactly `body` (its length as
+/// `Content-Length`, `Connection: close`) and reads the whole answer.
+/// Panics if none comes within 30 s.
+pub fn exchange(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> RawAnswer {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str(&format!(
+        "Content-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    ));
+    // The server may answer (and stop reading) before the body is in.
+    let mut writer = stream.try_clone().unwrap();
+    let mut sent = request.into_bytes();
+    sent.extend_from_slice(body);
+    let sending = std::thread::spawn(move || {
+        let _ = writer.write_all(&sent);
+    });
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 8192];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => answer.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break,
+            Err(e) => panic!(
+                "no complete answer within 30 s: {e}; got {:?}",
+                String::from_utf8_lossy(&answer)
+            ),
+        }
+    }
+    let _ = sending.join();
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    RawAnswer {
+        status,
+        head: head.to_string(),
+        body: body.to_string(),
+    }
+}
