@@ -39,6 +39,14 @@ pub struct Config {
 /// How long a connection may send nothing in the middle of a request before
 /// it is answered `400 RequestTimeout` and closed; S3 closes idle
 /// connections after about 20 seconds.
+///
+/// ```
+/// # use post_policy_local::{Config, DEFAULT_IDLE_TIMEOUT};
+/// # use policy_runtime::Region;
+/// assert_eq!(DEFAULT_IDLE_TIMEOUT.as_secs(), 20);
+/// assert_eq!(Config::new("uploads", Region::new("eu-west-1")?).idle(), DEFAULT_IDLE_TIMEOUT);
+/// # Ok::<(), policy_runtime::Error>(())
+/// ```
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(20);
 
 impl Config {
