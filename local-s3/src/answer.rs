@@ -83,6 +83,26 @@ impl Refusal {
         refusal
     }
 
+    /// A POST whose body is not `multipart/form-data` at all: S3 answers 412
+    /// `PreconditionFailed` naming the condition (not the
+    /// `RequestIsNotMultiPartContent` of its error table).
+    pub(crate) fn not_multipart(content_type: &str) -> Refusal {
+        let mut refusal = Refusal::new(
+            StatusCode::PRECONDITION_FAILED,
+            "PreconditionFailed",
+            "At least one of the pre-conditions you specified did not hold",
+            format!(
+                "the request's Content-Type is {content_type:?}; a browser upload is \
+                 multipart/form-data"
+            ),
+        );
+        refusal.0.elements = vec![(
+            "Condition",
+            "Bucket POST must be of the enclosure-type multipart/form-data".to_string(),
+        )];
+        refusal
+    }
+
     /// Closes the connection after the answer (the body was not read to its
     /// end) when `close`.
     pub(crate) fn close_connection(mut self, close: bool) -> Refusal {

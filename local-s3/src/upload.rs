@@ -108,6 +108,11 @@ async fn upload(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
+    let media_type = content_type.split(';').next().unwrap_or("").trim();
+    if !media_type.eq_ignore_ascii_case("multipart/form-data") {
+        let refusal = Refusal::not_multipart(content_type);
+        return Err(refusal.after_draining(&body).await);
+    }
     let Ok(boundary) = multer::parse_boundary(content_type) else {
         let refusal = Refusal::malformed(format!(
             "the request's Content-Type is {content_type:?}; a browser upload is multipart/form-data with a boundary"

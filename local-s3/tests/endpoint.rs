@@ -494,7 +494,7 @@ fn refuses_each_kind_of_broken_form_and_stores_nothing() {
         "fields above 20 KiB",
         &r,
         400,
-        "MaxPostPreDataLengthExceededError",
+        "MaxPostPreDataLengthExceeded",
     );
 
     let mut fields = fields_of(&s);
@@ -521,18 +521,22 @@ fn refuses_each_kind_of_broken_form_and_stores_nothing() {
         r.body
     );
 
-    // Not a form.
+    // Not a form: S3's 412, naming the condition.
     let response = client()
         .post(&url)
         .header("content-type", "application/json")
         .body("{}")
         .send()
         .unwrap();
-    assert_eq!(response.status(), 400);
-    assert!(response
-        .text()
-        .unwrap()
-        .contains("<Code>MalformedPOSTRequest</Code>"));
+    assert_eq!(response.status(), 412);
+    let text = response.text().unwrap();
+    assert!(text.contains("<Code>PreconditionFailed</Code>"), "{text}");
+    assert!(
+        text.contains(
+            "<Condition>Bucket POST must be of the enclosure-type multipart/form-data</Condition>"
+        ),
+        "{text}"
+    );
 
     // A bucket name that is not one.
     let r = post_fields(&f.url("/Bad_Bucket"), &fields_of(&s), "a", b"abc", &[]);
@@ -974,8 +978,8 @@ fn refusals_made_before_reading_the_body_still_reach_a_client_that_is_sending_on
             "not multipart",
             format!("/{BUCKET}"),
             "application/octet-stream",
-            400,
-            "MalformedPOSTRequest",
+            412,
+            "PreconditionFailed",
         ),
         (
             "a PUT",

@@ -345,21 +345,18 @@ mod plain {
             }
         }
 
-        /// `{"field": "value", ...}`, at least one entry.
+        /// `{"field": "value"}`: exactly one entry.
         fn exact(&mut self, out: &mut Vec<RawCondition<'a>>) -> Option<()> {
             self.eat(b'{')?;
-            loop {
-                let field = self.string()?;
-                self.eat(b':')?;
-                let value = self.string()?;
-                out.push(RawCondition::Eq {
-                    field: field.into(),
-                    value: value.into(),
-                });
-                if !self.comma_or(b'}')? {
-                    return Some(());
-                }
-            }
+            let field = self.string()?;
+            self.eat(b':')?;
+            let value = self.string()?;
+            self.eat(b'}')?;
+            out.push(RawCondition::Eq {
+                field: field.into(),
+                value: value.into(),
+            });
+            Some(())
         }
 
         /// `["eq" | "starts-with", "$field", "value"]` or
@@ -630,8 +627,7 @@ impl<'de> Visitor<'de> for DocumentVisitor {
     }
 }
 
-/// The `conditions` array; an object with several entries yields several
-/// exact conditions, in order.
+/// The `conditions` array.
 struct ConditionsSeed;
 
 impl<'de> DeserializeSeed<'de> for ConditionsSeed {
@@ -675,15 +671,21 @@ impl<'de> Visitor<'de> for ConditionSeed<'_, 'de> {
         )
     }
 
+    /// `{"field": "value"}`: S3 refuses an object with no entry or with
+    /// several ("Simple-Conditions must have exactly one property
+    /// specified").
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let before = self.0.len();
-        while let Some(Str(field)) = map.next_key::<Str<'de>>()? {
-            let Text(value) = map.next_value()?;
-            self.0.push(RawCondition::Eq { field, value });
-        }
-        if self.0.len() == before {
+        let Some(Str(field)) = map.next_key::<Str<'de>>()? else {
             return Err(de::Error::custom("empty condition object `{}`"));
+        };
+        let Text(value) = map.next_value()?;
+        if let Some(Str(second)) = map.next_key::<Str<'de>>()? {
+            return Err(de::Error::custom(format_args!(
+                "a simple condition has exactly one property, this one has `{field}` and \
+                 `{second}`: write {{\"{field}\": ...}}, {{\"{second}\": ...}} as two conditions"
+            )));
         }
+        self.0.push(RawCondition::Eq { field, value });
         Ok(())
     }
 
@@ -794,8 +796,15 @@ impl<'de> Deserialize<'de> for Size {
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Size, E> {
                 Ok(Size(v))
             }
+            // S3 reads a bound written as a string of digits too.
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Size, E> {
+                match v.parse() {
+                    Ok(n) if v.bytes().all(|b| b.is_ascii_digit()) => Ok(Size(n)),
+                    _ => Err(E::invalid_value(de::Unexpected::Str(v), &self)),
+                }
+            }
         }
-        d.deserialize_u64(V)
+        d.deserialize_any(V)
     }
 }
 
@@ -837,7 +846,7 @@ mod tests {
     fn reads_both_forms_case_insensitively() {
         let d = PolicyDocument::from_json(
             r#"{"conditions": [["EQ", "$Content-type", "a"], {"CONTENT-TYPE": "a"},
-                ["Starts-With", "$X-Amz-Meta-Tag", ""], {"a": "1", "b": "2"}],
+                ["Starts-With", "$X-Amz-Meta-Tag", ""], {"a": "1"}, {"b": "2"}],
                 "expiration": "2030-01-01T00:00:00Z"}"#,
         )
         .unwrap();
@@ -850,6 +859,19 @@ mod tests {
         );
         assert_eq!(d.conditions()[3].field().unwrap().as_str(), "a");
         assert_eq!(d.conditions()[4].field().unwrap().as_str(), "b");
+    }
+
+    #[test]
+    fn reads_size_bounds_written_as_strings_of_digits() {
+        // S3 accepts them (LocalStack's AWS-validated recording).
+        let doc = PolicyDocument::from_json(
+            r#"{"expiration": "2030-01-01T00:00:00Z", "conditions": [["content-length-range", "5", "10"]]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            doc.conditions(),
+            [Condition::ContentLengthRange { min: 5, max: 10 }]
+        );
     }
 
     #[test]
@@ -871,7 +893,9 @@ mod tests {
             r#"{"expiration": "2030-01-01T00:00:00Z", "conditions": [["in", "$key", "x"]]}"#,
             r#"{"expiration": "2030-01-01T00:00:00Z", "conditions": [["content-length-range", -1, 5]]}"#,
             r#"{"expiration": "2030-01-01T00:00:00Z", "conditions": [["content-length-range", 1.5, 5]]}"#,
-            r#"{"expiration": "2030-01-01T00:00:00Z", "conditions": [["content-length-range", "1", 5]]}"#,
+            r#"{"expiration": "2030-01-01T00:00:00Z", "conditions": [["content-length-range", "1.5", 5]]}"#,
+            r#"{"expiration": "2030-01-01T00:00:00Z", "conditions": [["content-length-range", "-1", 5]]}"#,
+            r#"{"expiration": "2030-01-01T00:00:00Z", "conditions": [{"bucket": "b", "key": "k"}]}"#,
             r#"{"expiration": "2030-01-01T00:00:00Z", "conditions": []} trailing"#,
         ] {
             let err = PolicyDocument::from_json(bad);

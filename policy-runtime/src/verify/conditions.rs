@@ -149,6 +149,15 @@ pub(crate) fn failures<C: Checked>(
             push!(rejection);
         }
     }
+    // S3 refuses a policy that does not name the bucket.
+    let names_bucket = conditions.iter().any(|c| {
+        c.view()
+            .field()
+            .is_some_and(|f| f.eq_ignore_ascii_case("bucket"))
+    });
+    if !names_bucket {
+        push!(Rejection::PolicyLacksCondition { field: "bucket" });
+    }
     for (field, covered) in form.fields.iter().zip(covered.iter()) {
         if !covered && !names::exempt(field.sent_name, field.kind) {
             push!(Rejection::ExtraField {

@@ -278,6 +278,13 @@ mod conditions {
                 out.push(rejection);
             }
         }
+        if !doc
+            .conditions()
+            .iter()
+            .any(|c| c.field().is_some_and(|f| f.as_str() == "bucket"))
+        {
+            out.push(Rejection::PolicyLacksCondition { field: "bucket" });
+        }
         let covered: HashSet<&FieldName> = doc
             .conditions()
             .iter()
@@ -605,15 +612,18 @@ mod document {
         }
 
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-            let before = self.0.len();
-            while let Some(name) = map.next_key::<String>()? {
-                let value: Text = map.next_value()?;
-                self.0
-                    .push(Condition::eq(FieldName::lenient(&name), value.0));
-            }
-            if self.0.len() == before {
+            let Some(name) = map.next_key::<String>()? else {
                 return Err(de::Error::custom("empty condition object `{}`"));
+            };
+            let value: Text = map.next_value()?;
+            if let Some(second) = map.next_key::<String>()? {
+                return Err(de::Error::custom(format_args!(
+                    "a simple condition has exactly one property, this one has `{name}` and \
+                     `{second}`: write {{\"{name}\": ...}}, {{\"{second}\": ...}} as two conditions"
+                )));
             }
+            self.0
+                .push(Condition::eq(FieldName::lenient(&name), value.0));
             Ok(())
         }
 
@@ -700,8 +710,15 @@ mod document {
                 fn visit_u64<E: de::Error>(self, v: u64) -> Result<Size, E> {
                     Ok(Size(v))
                 }
+                // S3 reads a bound written as a string of digits too.
+                fn visit_str<E: de::Error>(self, v: &str) -> Result<Size, E> {
+                    match v.parse() {
+                        Ok(n) if v.bytes().all(|b| b.is_ascii_digit()) => Ok(Size(n)),
+                        _ => Err(E::invalid_value(de::Unexpected::Str(v), &self)),
+                    }
+                }
             }
-            d.deserialize_u64(V)
+            d.deserialize_any(V)
         }
     }
 }

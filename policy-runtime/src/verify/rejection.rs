@@ -34,8 +34,10 @@ pub enum S3ErrorCode {
     EntityTooSmall,
     /// 400: a required field is missing, malformed or has a value S3 refuses.
     InvalidArgument,
-    /// 400: the fields before the file exceed 20 KiB.
-    MaxPostPreDataLengthExceededError,
+    /// 400: the fields before the file exceed 20 KiB. (S3's error table
+    /// calls it `MaxPostPreDataLengthExceededError`; S3 answers without the
+    /// `Error`.)
+    MaxPostPreDataLengthExceeded,
     /// 400: the key is longer than 1024 bytes.
     KeyTooLongError,
     /// 400: an unknown `x-amz-storage-class`.
@@ -53,7 +55,7 @@ impl S3ErrorCode {
     /// ```
     /// # use policy_runtime::verify::{Rejection, S3ErrorCode};
     /// let code = Rejection::FormTooLarge { size: 30_000, limit: 20_480 }.code();
-    /// assert_eq!(code.as_str(), "MaxPostPreDataLengthExceededError");
+    /// assert_eq!(code.as_str(), "MaxPostPreDataLengthExceeded");
     /// assert_eq!(code.to_string(), code.as_str());
     /// assert_eq!(S3ErrorCode::SignatureDoesNotMatch.as_str(), "SignatureDoesNotMatch");
     /// ```
@@ -67,7 +69,7 @@ impl S3ErrorCode {
             S3ErrorCode::EntityTooLarge => "EntityTooLarge",
             S3ErrorCode::EntityTooSmall => "EntityTooSmall",
             S3ErrorCode::InvalidArgument => "InvalidArgument",
-            S3ErrorCode::MaxPostPreDataLengthExceededError => "MaxPostPreDataLengthExceededError",
+            S3ErrorCode::MaxPostPreDataLengthExceeded => "MaxPostPreDataLengthExceeded",
             S3ErrorCode::KeyTooLongError => "KeyTooLongError",
             S3ErrorCode::InvalidStorageClass => "InvalidStorageClass",
             S3ErrorCode::InvalidRequest => "InvalidRequest",
@@ -196,6 +198,12 @@ pub enum Rejection {
         /// when the form lacks the field.
         value: Option<String>,
     },
+    /// The policy has no condition on a field S3 requires one for (the
+    /// bucket: ceph/s3-tests and versitygw expect 403).
+    PolicyLacksCondition {
+        /// The field.
+        field: &'static str,
+    },
     /// A form field no condition covers ("Extra input fields").
     ExtraField {
         /// The field, as sent.
@@ -264,13 +272,14 @@ impl Rejection {
             | Rejection::UnsupportedAlgorithm { .. }
             | Rejection::MalformedCredential { .. }
             | Rejection::MalformedDate { .. } => C::InvalidArgument,
-            Rejection::FormTooLarge { .. } => C::MaxPostPreDataLengthExceededError,
+            Rejection::FormTooLarge { .. } => C::MaxPostPreDataLengthExceeded,
             Rejection::UnknownAccessKey { .. } => C::InvalidAccessKeyId,
             Rejection::InvalidSecurityToken { .. } => C::InvalidToken,
             Rejection::SignatureMismatch { .. } => C::SignatureDoesNotMatch,
             Rejection::InvalidPolicy { .. } => C::InvalidPolicyDocument,
             Rejection::Expired { .. }
             | Rejection::ConditionFailed { .. }
+            | Rejection::PolicyLacksCondition { .. }
             | Rejection::ExtraField { .. } => C::AccessDenied,
             Rejection::FileTooSmall { .. } => C::EntityTooSmall,
             Rejection::FileTooLarge { .. } => C::EntityTooLarge,
@@ -299,7 +308,9 @@ impl Rejection {
     pub fn field(&self) -> Option<&str> {
         match self {
             Rejection::MissingFile => Some("file"),
-            Rejection::MissingField { field } => Some(field),
+            Rejection::MissingField { field } | Rejection::PolicyLacksCondition { field } => {
+                Some(field)
+            }
             Rejection::DuplicateField { field }
             | Rejection::ConditionFailed { field, .. }
             | Rejection::ExtraField { field, .. }
@@ -376,7 +387,8 @@ impl Rejection {
         match self {
             Rejection::MissingFile => "POST requires exactly one file upload per request.".into(),
             Rejection::FormTooLarge { .. } => {
-                "Your POST request fields preceding the upload file were too large.".into()
+                // S3's wording, misspelling included.
+                "Your POST request fields preceeding the upload file was too large.".into()
             }
             Rejection::MissingField { field } => format!(
                 "Bucket POST must contain a field named '{field}'.  If it is specified, please check the order of the fields."
@@ -409,6 +421,10 @@ impl Rejection {
             }
             Rejection::ExtraField { field, .. } => {
                 format!("Invalid according to Policy: Extra input fields: {field}")
+            }
+            // S3's wording is not recorded.
+            Rejection::PolicyLacksCondition { field } => {
+                format!("Invalid according to Policy: Policy missing condition: {field}")
             }
             Rejection::FileTooSmall { .. } => {
                 "Your proposed upload is smaller than the minimum allowed size".into()
@@ -552,6 +568,10 @@ impl fmt::Display for Rejection {
                 f,
                 "`{field}` is {}, which fails the policy's condition {condition}; send a value that meets it",
                 Shown(value)
+            ),
+            Rejection::PolicyLacksCondition { field } => write!(
+                f,
+                "the policy has no condition on `{field}`; S3 requires one: add {{\"{field}\": ...}}"
             ),
             Rejection::ExtraField { field, value } => write!(
                 f,

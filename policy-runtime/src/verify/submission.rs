@@ -8,7 +8,7 @@
 /// # let verifier = Verifier::new(Credentials::new("AKID", "secret")?, Region::new("eu-west-1")?);
 /// let form = Submission::new("b-1").field("key", "a").file("a", 1).form_bytes(MAX_FORM_BYTES + 1);
 /// let refused = verifier.verify_at(&form, time::macros::datetime!(2030-01-01 0:00 UTC)).unwrap_err();
-/// assert_eq!(refused.code().as_str(), "MaxPostPreDataLengthExceededError");
+/// assert_eq!(refused.code().as_str(), "MaxPostPreDataLengthExceeded");
 /// # Ok::<(), policy_runtime::Error>(())
 /// ```
 pub const MAX_FORM_BYTES: u64 = 20 * 1024;

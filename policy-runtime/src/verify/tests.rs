@@ -94,7 +94,7 @@ fn form_data_before_the_file_is_limited_to_20_kib() {
         matches!(r, Rejection::FormTooLarge { limit: 20_480, .. }),
         "{r:?}"
     );
-    assert_eq!(r.code(), S3ErrorCode::MaxPostPreDataLengthExceededError);
+    assert_eq!(r.code(), S3ErrorCode::MaxPostPreDataLengthExceeded);
     // A measured size counts, but never below the bytes of names and values.
     let measured = ok_form().form_bytes(20_481);
     assert!(matches!(
@@ -679,7 +679,7 @@ fn rejections_name_codes_statuses_and_fixes() {
         (Rejection::MissingFile, S3ErrorCode::InvalidArgument, 400),
         (
             Rejection::FormTooLarge { size: 1, limit: 0 },
-            S3ErrorCode::MaxPostPreDataLengthExceededError,
+            S3ErrorCode::MaxPostPreDataLengthExceeded,
             400,
         ),
         (
@@ -868,4 +868,26 @@ fn checksum_fields() {
     // Uncovered checksum fields are extra fields first, as any other.
     let uncovered = form_for(KEY_U, &[("key", "u/a"), crc]).file("a", 9);
     assert_eq!(refused(&uncovered).code(), S3ErrorCode::AccessDenied);
+}
+
+/// ceph/s3-tests `missing_policy_condition`, versitygw
+/// `policy_missing_bucket_condition`: 403 without a bucket condition.
+#[test]
+fn the_policy_must_name_the_bucket() {
+    let json = format!(
+        r#"{{"expiration": "2030-01-01T01:00:00.000Z", "conditions": [
+            {{"x-amz-algorithm": "AWS4-HMAC-SHA256"}}, {{"x-amz-credential": "{CREDENTIAL}"}},
+            {{"x-amz-date": "{DATE}"}}, ["starts-with", "$key", "u/"]]}}"#
+    );
+    let r = refused(&signed_raw(json.as_bytes()));
+    assert_eq!(r, Rejection::PolicyLacksCondition { field: "bucket" });
+    assert_eq!(r.code(), S3ErrorCode::AccessDenied);
+    assert!(r.to_string().contains("add {\"bucket\": ...}"), "{r}");
+    let named = json.replace(
+        "[\"starts-with\"",
+        "{\"BUCKET\": \"b-1\"}, [\"starts-with\"",
+    );
+    assert!(verifier()
+        .verify_at(&signed_raw(named.as_bytes()), NOW)
+        .is_ok());
 }
