@@ -179,8 +179,11 @@ async fn receive_file(
     now: OffsetDateTime,
     headers: &HeaderMap,
 ) -> Result<Response, Refusal> {
-    let file_name = field.file_name().unwrap_or_default().to_string();
-    let with_size = |size: u64| form.clone().file(file_name.clone(), size);
+    let file_name = field.file_name().map(str::to_string);
+    let with_size = |size: u64| match &file_name {
+        Some(name) => form.clone().file(name.clone(), size),
+        None => form.clone().file_without_filename(size),
+    };
 
     // Everything but the size first, the signature before anything in the
     // policy is read: with a size the range allows, any refusal is one the

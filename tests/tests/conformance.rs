@@ -31,10 +31,13 @@
 //!           "no-date" | "bad-algorithm" | "bad-date" | "bad-credential" |
 //!           "custom" (the fields hold {{policy}} and {{signature}}),
 //!   "file": {"name": "a.txt", "content": "text" | "size": bytes,
-//!            "content_type": "of the part"} | null,
+//!            "content_type": "of the part", "no_filename": true} | null,
 //!   "after": [[name, value], ...],          // fields after the file
 //!   "request_content_type": "...", "boundary": "...",  // HTTP targets only
 //!   "truncate_policy": 2,                   // characters cut after signing
+//!   "token_field": "X-Amz-Security-Token",  // sign with temporary credentials,
+//!   "token_condition": "...", "token_value": "...",  // their token sent so
+//!   "aws": {..., "body_contains": ["<Key>...</Key>"]},  // HTTP targets
 //!   "aws": {"status": 204, "code": "S3 code of a refusal",
 //!           "stored": {"key", "content_type", "meta": {name: value}},
 //!           "location_prefix": "..."},
@@ -65,6 +68,9 @@ const LOCAL_AKID: &str = "AKIDCONFORMANCE";
 const LOCAL_SECRET: &str = "conformance-secret-0123456789";
 const LOCAL_BUCKET: &str = "conformance-bucket";
 const BOUNDARY: &str = "----conformance5f0a";
+const TEMP_AKID: &str = "ASIACONFORMANCE";
+const TEMP_SECRET: &str = "temporary-conformance-secret-0123";
+const TEMP_TOKEN: &str = "FwoGZXIvYXdzEXAMPLEconformanceTOKEN";
 
 /// Where a case is played.
 struct Target {
@@ -77,6 +83,8 @@ struct Target {
     bucket: String,
     /// For reading objects back through a server's S3 API.
     server: Option<support::Server>,
+    /// Temporary credentials it knows: access key, secret, session token.
+    temporary: Option<(String, String, String)>,
 }
 
 /// An answer, reduced to what the cases compare.
@@ -88,6 +96,11 @@ struct Answer {
     location: Option<String>,
     /// The object as read back after a success: (Content-Type, metadata).
     stored: Option<(Option<String>, BTreeMap<String, String>)>,
+    /// The response body (HTTP targets).
+    body: Option<String>,
+    /// The key the object is stored under (the verifier says it; HTTP
+    /// targets are read back at the expected key).
+    key: Option<String>,
 }
 
 impl Answer {
@@ -182,7 +195,9 @@ fn load_cases() -> (Vec<Case>, Vec<(String, String, String)>) {
 /// What one case sends to one target.
 struct Request {
     fields: Vec<(String, String)>,
-    file: Option<(String, Vec<u8>, Option<String>)>,
+    /// The file: its name (`None`: no `filename` parameter), bytes and
+    /// part Content-Type.
+    file: Option<(Option<String>, Vec<u8>, Option<String>)>,
     after: Vec<(String, String)>,
 }
 
@@ -206,8 +221,18 @@ fn rfc3339(t: OffsetDateTime) -> String {
 fn build(case: &Case, target: &Target, now: OffsetDateTime) -> Request {
     let auth = case.str("auth").unwrap_or("valid");
     let date = amz_date(now);
+    // A case with `"token_field"` signs with temporary credentials and
+    // sends their token under that spelling.
+    let temporary = case.str("token_field").map(|field| {
+        (
+            field,
+            target.temporary.as_ref().expect("temporary credentials"),
+        )
+    });
     let access_key = if auth == "unknown-key" {
         "AKIDNOSUCHKEY00000000"
+    } else if let Some((_, (akid, _, _))) = temporary {
+        akid
     } else {
         &target.access_key
     };
@@ -233,11 +258,17 @@ fn build(case: &Case, target: &Target, now: OffsetDateTime) -> Request {
             .replace("{{date}}", &date)
             .replace("{{algorithm}}", algorithm)
     };
-    let sigv4 = [
+    let mut sigv4 = vec![
         format!(r#"{{"x-amz-algorithm": "{algorithm}"}}"#),
         format!(r#"{{"x-amz-credential": "{credential}"}}"#),
         format!(r#"{{"x-amz-date": "{date}"}}"#),
     ];
+    if let Some((_, (_, _, token))) = temporary {
+        let condition_name = case
+            .str("token_condition")
+            .unwrap_or("x-amz-security-token");
+        sigv4.push(format!(r#"{{"{condition_name}": "{token}"}}"#));
+    }
     let expiration = match case.str("expiration").unwrap_or("+10m") {
         offset if offset.starts_with(['+', '-']) => {
             let (sign, rest) = offset.split_at(1);
@@ -276,7 +307,7 @@ fn build(case: &Case, target: &Target, now: OffsetDateTime) -> Request {
     let secret = if auth == "wrong-secret" {
         "not-the-secret-0123456789"
     } else {
-        &target.secret
+        temporary.map_or(&target.secret, |(_, (_, secret, _))| secret)
     };
     let signature = SigningKey::derive(secret, &date[..8], scope_region, "s3")
         .sign(policy.as_bytes())
@@ -321,6 +352,10 @@ fn build(case: &Case, target: &Target, now: OffsetDateTime) -> Request {
         push("x-amz-algorithm", algorithm, "no-algorithm");
         push("x-amz-credential", &sent_credential, "no-credential");
         push("x-amz-date", sent_date, "no-date");
+        if let Some((field, (_, _, token))) = temporary {
+            let sent = case.str("token_value").unwrap_or(token);
+            push(field, sent, "no-token");
+        }
         if auth != "no-policy" {
             push("policy", &policy, "no-policy");
             push("x-amz-signature", &signature, "no-signature");
@@ -334,17 +369,20 @@ fn build(case: &Case, target: &Target, now: OffsetDateTime) -> Request {
                 (None, Some(n)) => vec![b'x'; n.as_u64().unwrap() as usize],
                 _ => b"hello".to_vec(),
             };
+            let no_filename = f.get("no_filename").and_then(Value::as_bool) == Some(true);
             Some((
-                f.get("name")
-                    .and_then(Value::as_str)
-                    .map_or("hello.txt".to_string(), subst),
+                (!no_filename).then(|| {
+                    f.get("name")
+                        .and_then(Value::as_str)
+                        .map_or("hello.txt".to_string(), subst)
+                }),
                 bytes,
                 f.get("content_type")
                     .and_then(Value::as_str)
                     .map(str::to_string),
             ))
         }
-        _ => Some(("hello.txt".to_string(), b"hello".to_vec(), None)),
+        _ => Some((Some("hello.txt".to_string()), b"hello".to_vec(), None)),
     };
     Request {
         fields,
@@ -361,22 +399,34 @@ fn expected_key(case: &Case, target: &Target) -> Option<String> {
     })
 }
 
+/// Whether the case can be played on the target.
+fn applies(case: &Case, target: &Target) -> bool {
+    let needs_http = case.http_only() && target.endpoint.is_none();
+    let needs_token = case.json.get("token_field").is_some() && target.temporary.is_none();
+    !needs_http && !needs_token
+}
+
 fn play_verifier(case: &Case, target: &Target, now: OffsetDateTime) -> Option<Answer> {
-    if case.http_only() {
-        return None;
-    }
     let request = build(case, target, now);
-    let verifier = Verifier::new(
-        Credentials::new(&target.access_key, &target.secret).unwrap(),
-        Region::new(&target.region).unwrap(),
-    );
+    let mut store = vec![Credentials::new(&target.access_key, &target.secret).unwrap()];
+    if let Some((akid, secret, token)) = &target.temporary {
+        store.push(
+            Credentials::new(akid, secret)
+                .unwrap()
+                .with_session_token(token)
+                .unwrap(),
+        );
+    }
+    let verifier = Verifier::new(store, Region::new(&target.region).unwrap());
     let mut form = Submission::new(&target.bucket);
     for (name, value) in &request.fields {
         form.push_field(name, value);
     }
-    if let Some((name, bytes, _)) = &request.file {
-        form = form.file(name.clone(), bytes.len() as u64);
-    }
+    form = match &request.file {
+        Some((Some(name), bytes, _)) => form.file(name.clone(), bytes.len() as u64),
+        Some((None, bytes, _)) => form.file_without_filename(bytes.len() as u64),
+        None => form,
+    };
     for (name, value) in &request.after {
         form.push_field(name, value);
     }
@@ -412,6 +462,8 @@ fn play_verifier(case: &Case, target: &Target, now: OffsetDateTime) -> Option<An
                 ),
                 accepted.metadata.iter().cloned().collect(),
             )),
+            key: Some(accepted.key.clone()),
+            body: None,
         },
     })
 }
@@ -426,9 +478,12 @@ fn body_of(request: &Request, boundary: &str) -> Vec<u8> {
     };
     request.fields.iter().for_each(|f| field(&mut body, f));
     if let Some((name, bytes, content_type)) = &request.file {
+        let filename = name
+            .as_ref()
+            .map_or(String::new(), |name| format!("; filename=\"{name}\""));
         body.extend_from_slice(
             format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: {}\r\n\r\n",
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"{filename}\r\nContent-Type: {}\r\n\r\n",
                 content_type.as_deref().unwrap_or("application/octet-stream")
             )
             .as_bytes(),
@@ -477,6 +532,8 @@ fn play_http(case: &Case, target: &Target, now: OffsetDateTime) -> Answer {
         code,
         location,
         stored,
+        body: Some(text),
+        key: None,
     }
 }
 
@@ -546,7 +603,31 @@ fn judge(case: &Case, target: &Target, answer: &Answer) -> Result<(), String> {
             return Err(format!("{}, Location {:?}", answer.status, answer.location));
         }
     }
+    if let (Some(body), Some(parts)) = (&answer.body, aws["body_contains"].as_array()) {
+        // Compared as XML text: `&quot;` and `"` are the same character.
+        let body = body
+            .replace("&quot;", "\"")
+            .replace("&apos;", "'")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&");
+        for part in parts {
+            let part = part
+                .as_str()
+                .unwrap()
+                .replace("{{case}}", &case.id)
+                .replace("{{bucket}}", &target.bucket);
+            if !body.contains(&part) {
+                return Err(format!("{}, body without {part}", answer.status));
+            }
+        }
+    }
     let stored = &aws["stored"];
+    if let (Some(key), Some(expected)) = (&answer.key, expected_key(case, target)) {
+        if *key != expected {
+            return Err(format!("{}, stored at `{key}`", answer.status));
+        }
+    }
     if stored.is_object() {
         let Some((content_type, meta)) = &answer.stored else {
             let key = expected_key(case, target).unwrap_or_default();
@@ -610,7 +691,13 @@ fn load_quirks() -> Vec<Quirk> {
 fn targets() -> (Vec<Target>, tempdir::Guard, post_policy_local::Running) {
     let dir = tempdir::Guard::new();
     let config = Config::new(&dir.0, Region::new("us-east-1").unwrap())
-        .credentials(Credentials::new(LOCAL_AKID, LOCAL_SECRET).unwrap());
+        .credentials(Credentials::new(LOCAL_AKID, LOCAL_SECRET).unwrap())
+        .credentials(
+            Credentials::new(TEMP_AKID, TEMP_SECRET)
+                .unwrap()
+                .with_session_token(TEMP_TOKEN)
+                .unwrap(),
+        );
     let running = LocalS3::new(config)
         .unwrap()
         .spawn("127.0.0.1:0".parse().unwrap())
@@ -623,6 +710,7 @@ fn targets() -> (Vec<Target>, tempdir::Guard, post_policy_local::Running) {
         secret: LOCAL_SECRET.into(),
         bucket: LOCAL_BUCKET.into(),
         server: None,
+        temporary: Some((TEMP_AKID.into(), TEMP_SECRET.into(), TEMP_TOKEN.into())),
     };
     let mut targets = vec![
         local("verifier", None),
@@ -636,6 +724,7 @@ fn targets() -> (Vec<Target>, tempdir::Guard, post_policy_local::Running) {
             access_key: server.access_key.clone(),
             secret: server.secret.clone(),
             bucket: server.bucket.clone(),
+            temporary: None,
             server: Some(server),
         });
     }
@@ -679,6 +768,7 @@ fn every_case_gets_aws_answer_or_a_named_quirk() {
                         .iter()
                         .map(|case| {
                             let answer = match target.endpoint {
+                                _ if !applies(case, target) => None,
                                 None => play_verifier(case, target, now),
                                 Some(_) => Some(play_http(case, target, now)),
                             };
@@ -788,8 +878,9 @@ fn render(
     }
     out.push_str(
         "\n✓: the target gives AWS's answer. A quirk cell shows the target's answer instead \
-         (see the list below). —: the case is about the HTTP request, which the verifier API \
-         does not see.\n\n",
+         (see the list below). —: not applicable: the case is about the HTTP request, which \
+         the verifier API does not see, or needs temporary credentials, which Garage and \
+         s3s-fs do not have.\n\n",
     );
     out.push_str("| case | source | AWS |");
     for t in targets {

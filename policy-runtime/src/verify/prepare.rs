@@ -123,6 +123,8 @@ pub(crate) fn prepare(form: &Submission) -> Result<Prepared<'_>, Rejection> {
         return Err(Rejection::MissingFile);
     };
     let filename = file.base_name();
+    // Without a `filename` parameter S3 leaves `${filename}` as it is.
+    let substitutes = form.filename_sent();
     let count = form.fields().len();
     let mut fields: Vec<Field<'_>> = Vec::with_capacity(count);
     let mut known = [ABSENT; 64];
@@ -160,7 +162,7 @@ pub(crate) fn prepare(form: &Submission) -> Result<Prepared<'_>, Rejection> {
                     code: S3ErrorCode::InvalidArgument,
                 });
             }
-            if count == 0 {
+            if count == 0 || !substitutes {
                 Cow::Borrowed(raw)
             } else {
                 Cow::Owned(substitute(raw, filename))

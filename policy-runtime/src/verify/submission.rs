@@ -80,6 +80,8 @@ pub struct Submission {
     file: Option<UploadedFile>,
     after_file: Vec<(String, String)>,
     measured_bytes: Option<u64>,
+    /// The file part came without a `filename` parameter.
+    unnamed_file: bool,
 }
 
 impl Submission {
@@ -147,6 +149,43 @@ impl Submission {
             self.after_file.push(("file".into(), name.into()));
         }
         self
+    }
+
+    /// The file part, sent without a `filename` parameter (a part written
+    /// by a script, not a browser's file input). S3 then leaves
+    /// `${filename}` in field values as it is (LocalStack's AWS-validated
+    /// recording); with `filename=""` it puts the empty name in its place.
+    ///
+    /// ```
+    /// use policy_runtime::verify::{check_policy, Submission};
+    /// use policy_runtime::PolicyDocument;
+    ///
+    /// let policy = PolicyDocument::from_json(r#"{"expiration": "2030-01-01T00:00:00Z",
+    ///     "conditions": [{"bucket": "b-1"}, ["starts-with", "$key", "u/"]]}"#)?;
+    /// let now = time::macros::datetime!(2029-01-01 0:00 UTC);
+    /// let unnamed = Submission::new("b-1").field("key", "u/${filename}").file_without_filename(3);
+    /// assert_eq!(check_policy(&policy, &unnamed, now).unwrap().key, "u/${filename}");
+    /// let empty = Submission::new("b-1").field("key", "u/${filename}").file("", 3);
+    /// assert_eq!(check_policy(&policy, &empty, now).unwrap().key, "u/");
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
+    pub fn file_without_filename(mut self, size: u64) -> Submission {
+        if self.file.is_none() {
+            self.unnamed_file = true;
+        }
+        self.file("", size)
+    }
+
+    /// Whether the file part carried a `filename` parameter (see
+    /// [`Submission::file_without_filename`]).
+    ///
+    /// ```
+    /// # use policy_runtime::verify::Submission;
+    /// assert!(Submission::new("b-1").file("a.txt", 1).filename_sent());
+    /// assert!(!Submission::new("b-1").file_without_filename(1).filename_sent());
+    /// ```
+    pub fn filename_sent(&self) -> bool {
+        self.file.is_some() && !self.unnamed_file
     }
 
     /// The measured size of the multipart body before the file's content
