@@ -293,6 +293,13 @@ async fn receive_file(
         .filter(|(name, _)| !policy_runtime::rules::is_secret(name))
         .cloned()
         .collect();
+    // Tags are kept beside the object; a GET tells how many, as S3 does.
+    if let Some(tagging) = &accepted.tagging {
+        let count = policy_runtime::rules::check_tagging(tagging).unwrap_or(0);
+        if count > 0 {
+            stored_headers.push(("x-amz-tagging-count".into(), count.to_string()));
+        }
+    }
     if let Some(checksum) = &accepted.checksum {
         // The accepted checksum is read from the same fields as the hasher.
         let hasher = hasher.ok_or_else(|| {

@@ -161,6 +161,8 @@ pub enum ValueRule {
     /// A checksum of the object: the padded base64 of exactly the
     /// algorithm's digest, canonical (no stray bits in the last character).
     Digest(ChecksumAlgorithm),
+    /// The object's tags as an XML tag set (see [`check_tagging`]).
+    Tagging,
 }
 
 /// One form field S3 knows, and its rules.
@@ -318,7 +320,7 @@ pub static FIELDS: &[FieldSpec] = &[
         false,
         ValueRule::OneOf(STORAGE_CLASSES),
     ),
-    user("x-amz-tagging", "tagging", false, ValueRule::Any),
+    user("tagging", "tagging", true, ValueRule::Tagging),
     user(
         "x-amz-website-redirect-location",
         "website_redirect_location",
@@ -610,6 +612,7 @@ impl ValueRule {
                 })
             }
             ValueRule::Digest(algorithm) => algorithm.check_value(value),
+            ValueRule::Tagging => check_tagging(value).map(drop),
             ValueRule::Timestamp => {
                 time::OffsetDateTime::parse(value, &time::format_description::well_known::Rfc3339)
                     .map(drop)
@@ -658,10 +661,12 @@ impl ValueRule {
 }
 
 mod checksum;
+mod tagging;
 pub use checksum::{
     check_checksum_conditions, check_checksum_fields, ChecksumAlgorithm, ChecksumProblem,
     CHECKSUM_ALGORITHM_FIELD,
 };
+pub use tagging::check_tagging;
 
 fn check_key(key: &str) -> Result<(), String> {
     if key.is_empty() {
@@ -714,6 +719,7 @@ mod tests {
             "key",
             "success_action_redirect",
             "redirect",
+            "tagging",
         ] {
             assert!(sw(n), "{n}");
         }
@@ -726,7 +732,6 @@ mod tests {
             "x-amz-security-token",
             "x-amz-storage-class",
             "x-amz-server-side-encryption",
-            "x-amz-tagging",
         ] {
             assert!(!sw(n), "{n}");
         }

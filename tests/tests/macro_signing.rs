@@ -97,7 +97,7 @@ fn every_field_kind_signs_like_the_dynamic_api() {
         .unwrap()
         .eq("x-amz-storage-class", "STANDARD_IA")
         .unwrap()
-        .eq("x-amz-tagging", "<Tagging><TagSet></TagSet></Tagging>")
+        .eq("tagging", "<Tagging><TagSet></TagSet></Tagging>")
         .unwrap()
         .eq("x-amz-checksum-algorithm", "SHA256")
         .unwrap()

@@ -310,6 +310,7 @@ fn every_user_field_in_the_table_builds_and_signs() {
         "x-amz-storage-class" => "STANDARD_IA",
         "x-amz-website-redirect-location" => "/other",
         "x-amz-checksum-algorithm" => "CRC64NVME",
+        "tagging" => "<Tagging><TagSet><Tag><Key>k</Key><Value>v</Value></Tag></TagSet></Tagging>",
         // Checksums of an empty file.
         "x-amz-checksum-crc32" | "x-amz-checksum-crc32c" => "AAAAAA==",
         "x-amz-checksum-crc64nvme" => "AAAAAAAAAAA=",

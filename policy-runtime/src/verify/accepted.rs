@@ -52,6 +52,10 @@ pub struct Accepted {
     /// canonical name and value, in form order. Checksum fields are in
     /// [`checksum`](Accepted::checksum) instead.
     pub headers: Vec<(String, String)>,
+    /// The `tagging` field: the object's tags as an XML tag set, checked
+    /// to be XML (S3 answers `MalformedXML` otherwise). S3 stores the tags
+    /// beside the object, not as a header.
+    pub tagging: Option<String>,
     /// The checksum S3 checks the bytes against, if the form sends one:
     /// feed the file to [`Checksum::hasher`] and call [`Checksum::check`]
     /// before storing it.
@@ -92,6 +96,7 @@ impl std::fmt::Debug for Accepted {
             .field("content_type", &self.content_type)
             .field("metadata", &self.metadata)
             .field("headers", &headers)
+            .field("tagging", &self.tagging)
             .field("checksum", &self.checksum)
             .field("acl", &self.acl)
             .field("redirect", &self.redirect)
@@ -116,6 +121,7 @@ pub(crate) fn accept(form: &Prepared<'_>) -> Result<Accepted, Rejection> {
         success_action_status: 204,
         size: form.size,
         access_key_id: None,
+        tagging: None,
         checksum: None,
     };
     let mut redirect = None;
@@ -188,6 +194,12 @@ pub(crate) fn accept(form: &Prepared<'_>) -> Result<Accepted, Rejection> {
                 accepted.redirect = Some(value.into());
             }
             "success_action_redirect" | "redirect" => {}
+            "tagging" => {
+                spec.value
+                    .check(value)
+                    .map_err(|r| invalid(r, S3ErrorCode::MalformedXML))?;
+                accepted.tagging = Some(value.into());
+            }
             "x-amz-storage-class" => {
                 spec.value
                     .check(value)

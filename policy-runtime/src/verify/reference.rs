@@ -386,6 +386,7 @@ mod accepted {
             success_action_status: 204,
             size: form.size,
             access_key_id: None,
+            tagging: None,
             checksum: None,
         };
         let mut redirect = None;
@@ -455,6 +456,12 @@ mod accepted {
                     accepted.redirect = Some(value.into());
                 }
                 "success_action_redirect" | "redirect" => {}
+                "tagging" => {
+                    spec.value
+                        .check(value)
+                        .map_err(|r| invalid(r, S3ErrorCode::MalformedXML))?;
+                    accepted.tagging = Some(value.into());
+                }
                 "x-amz-storage-class" => {
                     spec.value
                         .check(value)

@@ -47,6 +47,8 @@ pub enum S3ErrorCode {
     InvalidRequest,
     /// 400: the file's checksum is not the one the form sent.
     BadDigest,
+    /// 400: the `tagging` field is not XML.
+    MalformedXML,
 }
 
 impl S3ErrorCode {
@@ -74,6 +76,7 @@ impl S3ErrorCode {
             S3ErrorCode::InvalidStorageClass => "InvalidStorageClass",
             S3ErrorCode::InvalidRequest => "InvalidRequest",
             S3ErrorCode::BadDigest => "BadDigest",
+            S3ErrorCode::MalformedXML => "MalformedXML",
         }
     }
 
@@ -432,6 +435,12 @@ impl Rejection {
             Rejection::FileTooLarge { .. } => {
                 "Your proposed upload exceeds the maximum allowed size".into()
             }
+            Rejection::InvalidValue {
+                code: S3ErrorCode::MalformedXML,
+                ..
+            } => "The XML you provided was not well-formed or did not validate against our \
+                  published schema"
+                .into(),
             Rejection::InvalidValue { field, .. } => format!("Invalid value for {field}."),
             Rejection::InvalidChecksum(problem) => problem.s3_message(),
             Rejection::ChecksumMismatch { algorithm, .. } => format!(

@@ -891,3 +891,20 @@ fn the_policy_must_name_the_bucket() {
         .verify_at(&signed_raw(named.as_bytes()), NOW)
         .is_ok());
 }
+
+/// The `tagging` field (ceph/s3-tests `tags_authenticated_request`,
+/// versitygw `invalid_tagging`): XML, kept apart from the headers; not XML
+/// is `MalformedXML`.
+#[test]
+fn tagging_is_an_xml_tag_set() {
+    let tags = "<Tagging><TagSet><Tag><Key>a</Key><Value>1</Value></Tag></TagSet></Tagging>";
+    let covered = r#", ["starts-with", "$key", "u/"], ["starts-with", "$tagging", ""]"#;
+    let form = |value: &str| form_for(covered, &[("key", "u/a"), ("Tagging", value)]).file("a", 1);
+    let accepted = verifier().verify_at(&form(tags), NOW).unwrap();
+    assert_eq!(accepted.tagging.as_deref(), Some(tags));
+    assert!(accepted.headers.is_empty(), "{:?}", accepted.headers);
+    let r = refused(&form("not-xml"));
+    assert_eq!(r.code(), S3ErrorCode::MalformedXML);
+    assert_eq!(r.field(), Some("tagging"));
+    assert!(r.to_string().contains("<Tagging><TagSet>"), "{r}");
+}
