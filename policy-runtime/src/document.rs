@@ -164,7 +164,7 @@ impl PolicyDocument {
     /// # Ok::<(), policy_runtime::Error>(())
     /// ```
     pub fn from_json(json: &str) -> Result<PolicyDocument, Error> {
-        RawDocument::parse(json).map(RawDocument::into_document)
+        RawDocument::parse(json).and_then(RawDocument::into_document)
     }
 
     /// Decodes the `policy` form field (standard base64 of the JSON) and
@@ -461,6 +461,11 @@ pub(crate) enum RawCondition<'a> {
     },
     /// `["content-length-range", min, max]`.
     ContentLengthRange { min: u64, max: u64 },
+    /// A condition S3 reads but no form meets (LocalStack's AWS-validated
+    /// recordings: 403 "Policy Condition failed"): `eq` or `starts-with`
+    /// on a field written without its `$`, or a size bound that is a
+    /// string but not a number. Held as written, for the rejection.
+    Unmet { text: String },
 }
 
 impl<'a> RawDocument<'a> {
@@ -483,22 +488,36 @@ impl<'a> RawDocument<'a> {
         })
     }
 
-    fn into_document(self) -> PolicyDocument {
-        PolicyDocument {
-            expiration: self.expiration,
-            conditions: self
-                .conditions
-                .into_iter()
-                .map(RawCondition::into_condition)
-                .collect(),
+    /// The document, or an error for a condition no form meets (a
+    /// [`PolicyDocument`] holds only conditions a form can meet; the
+    /// verifier reads such a condition as S3 does, failing every form).
+    fn into_document(self) -> Result<PolicyDocument, Error> {
+        let mut conditions = Vec::with_capacity(self.conditions.len());
+        for condition in self.conditions {
+            match condition.into_condition() {
+                Ok(c) => conditions.push(c),
+                Err(text) => {
+                    return Err(Error::InvalidPolicyJson {
+                        reason: format!(
+                            "S3 fails every form against the condition {text}: write the field \
+                             with its `$` (\"$key\") and the sizes as numbers"
+                        ),
+                    })
+                }
+            }
         }
+        Ok(PolicyDocument {
+            expiration: self.expiration,
+            conditions,
+        })
     }
 }
 
 impl RawCondition<'_> {
-    /// The condition with its field name made canonical.
-    pub(crate) fn into_condition(self) -> Condition {
-        match self {
+    /// The condition with its field name made canonical; for a condition no
+    /// form meets, its text.
+    pub(crate) fn into_condition(self) -> Result<Condition, String> {
+        Ok(match self {
             RawCondition::Eq { field, value } => {
                 Condition::eq(FieldName::lenient(&field), value.into_owned())
             }
@@ -508,7 +527,8 @@ impl RawCondition<'_> {
             RawCondition::ContentLengthRange { min, max } => {
                 Condition::ContentLengthRange { min, max }
             }
-        }
+            RawCondition::Unmet { text } => return Err(text),
+        })
     }
 }
 
@@ -569,8 +589,9 @@ impl Serialize for Condition {
 
 impl<'de> Deserialize<'de> for PolicyDocument {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_map(DocumentVisitor)
-            .map(RawDocument::into_document)
+        d.deserialize_map(DocumentVisitor)?
+            .into_document()
+            .map_err(de::Error::custom)
     }
 }
 
@@ -695,21 +716,40 @@ impl<'de> Visitor<'de> for ConditionSeed<'_, 'de> {
             .ok_or_else(|| de::Error::custom("empty condition array `[]`"))?;
         let op = &*op;
         let condition = if op.eq_ignore_ascii_case("content-length-range") {
-            let min = seq.next_element::<Size>()?.ok_or_else(|| short(op))?.0;
-            let max = seq.next_element::<Size>()?.ok_or_else(|| short(op))?.0;
-            RawCondition::ContentLengthRange { min, max }
+            let min = seq.next_element::<Bound>()?.ok_or_else(|| short(op))?;
+            let max = seq.next_element::<Bound>()?.ok_or_else(|| short(op))?;
+            match (min, max) {
+                (Bound::Size(min, _), Bound::Size(max, _)) => {
+                    RawCondition::ContentLengthRange { min, max }
+                }
+                (min, max) => RawCondition::Unmet {
+                    text: format!("[{}, {}, {}]", json_string(op), min.json(), max.json()),
+                },
+            }
         } else if op.eq_ignore_ascii_case("eq") || op.eq_ignore_ascii_case("starts-with") {
             let Str(name) = seq.next_element()?.ok_or_else(|| short(op))?;
             let field = match &name {
                 Cow::Borrowed(name) => name.strip_prefix('$').map(Cow::Borrowed),
                 Cow::Owned(name) => name.strip_prefix('$').map(|f| Cow::Owned(f.to_owned())),
             };
-            let Some(field) = field else {
-                return Err(de::Error::custom(format_args!(
-                    "the field of `{op}` is written with a `$`: \"${name}\""
-                )));
-            };
             let Text(value) = seq.next_element()?.ok_or_else(|| short(op))?;
+            let Some(field) = field else {
+                // S3 reads it, and the condition fails.
+                if seq.next_element::<IgnoredAny>()?.is_some() {
+                    return Err(de::Error::custom(format_args!(
+                        "`{op}` takes exactly two arguments"
+                    )));
+                }
+                self.0.push(RawCondition::Unmet {
+                    text: format!(
+                        "[{}, {}, {}]",
+                        json_string(op),
+                        json_string(&name),
+                        json_string(&value)
+                    ),
+                });
+                return Ok(());
+            };
             if op.eq_ignore_ascii_case("eq") {
                 RawCondition::Eq { field, value }
             } else {
@@ -782,30 +822,52 @@ impl<'de> Visitor<'de> for StrVisitor {
     }
 }
 
-/// A size in bytes: a non-negative JSON integer.
-struct Size(u64);
+/// A size bound as written: a whole non-negative number (also as a string
+/// of digits, which S3 reads), or another string, which S3 reads but no
+/// size meets.
+enum Bound {
+    /// The size, and its text when it was written as a string.
+    Size(u64, Option<String>),
+    NotANumber(String),
+}
 
-impl<'de> Deserialize<'de> for Size {
+impl Bound {
+    /// The bound as JSON, for a condition's text.
+    fn json(&self) -> String {
+        match self {
+            Bound::Size(n, None) => n.to_string(),
+            Bound::Size(_, Some(text)) | Bound::NotANumber(text) => json_string(text),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Bound {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
         impl Visitor<'_> for V {
-            type Value = Size;
+            type Value = Bound;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a whole, non-negative number of bytes")
             }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Size, E> {
-                Ok(Size(v))
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Bound, E> {
+                Ok(Bound::Size(v, None))
             }
-            // S3 reads a bound written as a string of digits too.
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Size, E> {
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Bound, E> {
                 match v.parse() {
-                    Ok(n) if v.bytes().all(|b| b.is_ascii_digit()) => Ok(Size(n)),
-                    _ => Err(E::invalid_value(de::Unexpected::Str(v), &self)),
+                    Ok(n) if v.bytes().all(|b| b.is_ascii_digit()) => {
+                        Ok(Bound::Size(n, Some(v.to_owned())))
+                    }
+                    _ => Ok(Bound::NotANumber(v.to_owned())),
                 }
             }
         }
         d.deserialize_any(V)
     }
+}
+
+/// `text` as a JSON string.
+fn json_string(text: &str) -> String {
+    serde_json::to_string(text).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -1036,7 +1098,7 @@ mod tests {
         let json = d.to_json();
         let quick = plain::parse(&json).unwrap();
         assert_eq!(Ok(&quick), RawDocument::parse_fully(&json).as_ref());
-        assert_eq!(quick.into_document(), d);
+        assert_eq!(quick.into_document(), Ok(d));
         // Escapes are left to serde_json.
         let escaped = doc(vec![Condition::eq(
             FieldName::new("x-amz-meta-x").unwrap(),

@@ -13,16 +13,29 @@ use crate::Condition;
 /// A condition as the checks read it: names as written, compared
 /// case-insensitively.
 pub(crate) enum View<'a> {
-    Eq { field: &'a str, value: &'a str },
-    StartsWith { field: &'a str, prefix: &'a str },
-    ContentLengthRange { min: u64, max: u64 },
+    Eq {
+        field: &'a str,
+        value: &'a str,
+    },
+    StartsWith {
+        field: &'a str,
+        prefix: &'a str,
+    },
+    ContentLengthRange {
+        min: u64,
+        max: u64,
+    },
+    /// A condition S3 reads but no form meets, as written.
+    Unmet {
+        text: &'a str,
+    },
 }
 
 impl View<'_> {
     fn field(&self) -> Option<&str> {
         match *self {
             View::Eq { field, .. } | View::StartsWith { field, .. } => Some(field),
-            View::ContentLengthRange { .. } => None,
+            View::ContentLengthRange { .. } | View::Unmet { .. } => None,
         }
     }
 }
@@ -68,6 +81,7 @@ impl Checked for RawCondition<'_> {
                 min: *min,
                 max: *max,
             },
+            RawCondition::Unmet { text } => View::Unmet { text },
         }
     }
 
@@ -83,6 +97,10 @@ impl Checked for RawCondition<'_> {
                 min: *min,
                 max: *max,
             },
+            // Never asked: `failures` reports these as written first.
+            RawCondition::Unmet { text } => {
+                Condition::eq(crate::FieldName::lenient(""), text.as_str())
+            }
         }
     }
 }
@@ -132,6 +150,12 @@ pub(crate) fn failures<C: Checked>(
     };
     for condition in conditions {
         let view = condition.view();
+        if let View::Unmet { text } = view {
+            push!(Rejection::UnmetCondition {
+                condition: text.into()
+            });
+            continue;
+        }
         let Some(field) = view.field() else {
             continue;
         };
@@ -197,7 +221,7 @@ fn check_condition<C: Checked>(
             v.split(',').all(|part| part.starts_with(prefix))
         }
         View::StartsWith { prefix, .. } => v.starts_with(prefix),
-        View::ContentLengthRange { .. } => true,
+        View::ContentLengthRange { .. } | View::Unmet { .. } => true,
     };
     match value {
         Some(v) if holds(v) => None,

@@ -394,11 +394,24 @@ fn compare(case: &Case) -> Result<(), TestCaseError> {
     let verifier = Verifier::new(case.credentials(), region.clone());
     let new = verifier.verify_at(&form, now);
     let old = reference::verify_at(&case.credentials(), &region, &form, now);
+    let new_doc = PolicyDocument::from_base64(&case.policy);
+    let old_doc = reference::from_base64(&case.policy);
+    // The reference predates reading the conditions S3 reads but no form
+    // meets (a field without its `$`, a size that is not a number): it
+    // refuses such documents as they are read, so it cannot speak for
+    // them. The verifier's answers on them are the conformance suite's.
+    let reads_unmet = |e: &crate::Error| {
+        let reason = e.to_string();
+        reason.contains("is written with a `$`")
+            || reason.contains("expected a whole, non-negative number of bytes")
+    };
+    if old_doc.as_ref().err().is_some_and(reads_unmet) {
+        prop_assert!(new_doc.is_err(), "{:?}", new_doc);
+        return Ok(());
+    }
     prop_assert_eq!(&new, &old, "verify_at on {:?}", form);
     // Again, through the cached key.
     prop_assert_eq!(verifier.verify_at(&form, now), old, "cached key");
-    let new_doc = PolicyDocument::from_base64(&case.policy);
-    let old_doc = reference::from_base64(&case.policy);
     prop_assert_eq!(&new_doc, &old_doc, "from_base64 {:?}", case.policy);
     if let Ok(doc) = new_doc {
         prop_assert_eq!(

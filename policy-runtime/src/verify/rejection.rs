@@ -201,6 +201,12 @@ pub enum Rejection {
         /// when the form lacks the field.
         value: Option<String>,
     },
+    /// A condition S3 reads but no form meets: a field written without its
+    /// `$`, or a size bound that is not a number.
+    UnmetCondition {
+        /// The condition as written in the policy.
+        condition: String,
+    },
     /// The policy has no condition on a field S3 requires one for (the
     /// bucket: ceph/s3-tests and versitygw expect 403).
     PolicyLacksCondition {
@@ -283,6 +289,7 @@ impl Rejection {
             Rejection::Expired { .. }
             | Rejection::ConditionFailed { .. }
             | Rejection::PolicyLacksCondition { .. }
+            | Rejection::UnmetCondition { .. }
             | Rejection::ExtraField { .. } => C::AccessDenied,
             Rejection::FileTooSmall { .. } => C::EntityTooSmall,
             Rejection::FileTooLarge { .. } => C::EntityTooLarge,
@@ -329,7 +336,7 @@ impl Rejection {
             Rejection::FileTooSmall { .. } | Rejection::FileTooLarge { .. } => Some("file"),
             Rejection::InvalidChecksum(problem) => Some(problem.field()),
             Rejection::ChecksumMismatch { algorithm, .. } => Some(algorithm.field()),
-            Rejection::FormTooLarge { .. } => None,
+            Rejection::FormTooLarge { .. } | Rejection::UnmetCondition { .. } => None,
         }
     }
 
@@ -424,6 +431,9 @@ impl Rejection {
             }
             Rejection::ExtraField { field, .. } => {
                 format!("Invalid according to Policy: Extra input fields: {field}")
+            }
+            Rejection::UnmetCondition { condition } => {
+                format!("Invalid according to Policy: Policy Condition failed: {condition}")
             }
             // S3's wording is not recorded.
             Rejection::PolicyLacksCondition { field } => {
@@ -577,6 +587,12 @@ impl fmt::Display for Rejection {
                 f,
                 "`{field}` is {}, which fails the policy's condition {condition}; send a value that meets it",
                 Shown(value)
+            ),
+            Rejection::UnmetCondition { condition } => write!(
+                f,
+                "the policy's condition {} fails every form: write the field with its `$` \
+                 (\"$key\") and sizes as numbers",
+                Shown(condition)
             ),
             Rejection::PolicyLacksCondition { field } => write!(
                 f,

@@ -908,3 +908,37 @@ fn tagging_is_an_xml_tag_set() {
     assert_eq!(r.field(), Some("tagging"));
     assert!(r.to_string().contains("<Tagging><TagSet>"), "{r}");
 }
+
+/// Conditions S3 reads but no form meets (LocalStack's AWS-validated
+/// recordings): a field without its `$`, a size that is not a number.
+/// 403 "Policy Condition failed", where a malformed document is 400.
+#[test]
+fn conditions_no_form_meets_fail_the_form() {
+    for condition in [
+        r#"["eq", "x-amz-meta-a", "x"]"#,
+        r#"["starts-with", "key", "u/"]"#,
+        r#"["content-length-range", "test", "10"]"#,
+    ] {
+        let form = form_for(
+            &format!(r#", ["starts-with", "$key", "u/"], {condition}"#),
+            &[("key", "u/a"), ("x-amz-meta-a", "x")],
+        )
+        .file("a", 1);
+        let covered = refused(&form);
+        assert_eq!(
+            covered,
+            Rejection::UnmetCondition {
+                condition: condition.into()
+            },
+            "{condition}"
+        );
+        assert_eq!(covered.code(), S3ErrorCode::AccessDenied);
+        assert_eq!(
+            covered.s3_message(),
+            format!("Invalid according to Policy: Policy Condition failed: {condition}")
+        );
+    }
+    // A bound that is not a number at all is still a malformed document.
+    let form = form_for(r#", ["content-length-range", 1.5, 10]"#, &[("key", "u/a")]).file("a", 1);
+    assert_eq!(refused(&form).code(), S3ErrorCode::InvalidPolicyDocument);
+}
