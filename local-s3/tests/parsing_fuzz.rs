@@ -20,11 +20,10 @@ mod support;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use policy_runtime::time::Duration;
-use policy_runtime::{Credentials, Endpoint, Policy, Region, SignOptions, Signer};
+use policy_runtime::{Credentials, Region};
 use post_policy_local::{Config, LocalS3, Running};
 use proptest::prelude::*;
-use support::{exchange, files_under, temp_dir, RawAnswer};
+use support::{as_parts, exchange, files_under, signed_fields, temp_dir, RawAnswer};
 
 const BUCKET: &str = "fuzz-bucket";
 const REGION: &str = "us-east-1";
@@ -50,28 +49,8 @@ impl Target {
             .unwrap()
             .spawn("127.0.0.1:0".parse().unwrap())
             .unwrap();
-        let signer = Signer::new(
-            Credentials::new(AKID, SECRET).unwrap(),
-            Region::new(REGION).unwrap(),
-        )
-        .with_endpoint(Endpoint::custom(running.url()).unwrap());
-        let policy = Policy::builder()
-            .bucket(BUCKET)
-            .unwrap()
-            .key_starts_with("f/")
-            .unwrap()
-            .content_length_range(0..=4096)
-            .unwrap()
-            .expires_in(Duration::minutes(30))
-            .build()
-            .unwrap();
-        let signed = signer
-            .sign_with(&policy, SignOptions::new().key("f/${filename}"))
-            .unwrap();
-        let fields = signed
-            .fields()
-            .map(|(n, v)| (n.to_string(), v.to_string()))
-            .collect();
+        let credentials = Credentials::new(AKID, SECRET).unwrap();
+        let fields = signed_fields(running.url(), credentials, REGION, BUCKET, "f/", 0..=4096);
         Target {
             dir,
             running,
@@ -85,16 +64,7 @@ impl Target {
 
     /// The signed fields as parts under `boundary`.
     fn field_parts(&self, boundary: &str) -> Vec<u8> {
-        let mut out = Vec::new();
-        for (name, value) in &self.fields {
-            out.extend_from_slice(
-                format!(
-                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
-                )
-                .as_bytes(),
-            );
-        }
-        out
+        as_parts(&self.fields, boundary)
     }
 
     fn post(&self, content_type: &str, body: &[u8]) -> RawAnswer {

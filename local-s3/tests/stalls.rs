@@ -10,10 +10,9 @@ use std::net::TcpStream;
 use std::path::PathBuf;
 use std::time::{Duration as StdDuration, Instant};
 
-use policy_runtime::time::Duration;
-use policy_runtime::{Credentials, Endpoint, Policy, Region, SignOptions, Signer};
+use policy_runtime::{Credentials, Region};
 use post_policy_local::{Config, LocalS3, Running};
-use support::{files_under, temp_dir};
+use support::{as_parts, files_under, signed_fields, temp_dir};
 
 mod support;
 
@@ -82,30 +81,16 @@ fn post_head(running: &Running, length: usize) -> String {
 /// The parts of a valid signed form, up to and including the file part's
 /// headers.
 fn signed_parts(running: &Running) -> String {
-    let signer = Signer::new(
-        Credentials::new(AKID, SECRET).unwrap(),
-        Region::new(REGION).unwrap(),
-    )
-    .with_endpoint(Endpoint::custom(running.url()).unwrap());
-    let policy = Policy::builder()
-        .bucket(BUCKET)
-        .unwrap()
-        .key_starts_with("s/")
-        .unwrap()
-        .content_length_range(1..=1_000_000)
-        .unwrap()
-        .expires_in(Duration::minutes(10))
-        .build()
-        .unwrap();
-    let signed = signer
-        .sign_with(&policy, SignOptions::new().key("s/${filename}"))
-        .unwrap();
-    let mut parts = String::new();
-    for (name, value) in signed.fields() {
-        parts.push_str(&format!(
-            "--XYZ\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
-        ));
-    }
+    let credentials = Credentials::new(AKID, SECRET).unwrap();
+    let fields = signed_fields(
+        running.url(),
+        credentials,
+        REGION,
+        BUCKET,
+        "s/",
+        1..=1_000_000,
+    );
+    let mut parts = String::from_utf8(as_parts(&fields, "XYZ")).unwrap();
     parts.push_str(
         "--XYZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.bin\"\r\n\r\n",
     );

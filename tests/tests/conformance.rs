@@ -201,18 +201,6 @@ struct Request {
     after: Vec<(String, String)>,
 }
 
-fn amz_date(now: OffsetDateTime) -> String {
-    format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-        now.year(),
-        u8::from(now.month()),
-        now.day(),
-        now.hour(),
-        now.minute(),
-        now.second()
-    )
-}
-
 fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339)
         .unwrap()
@@ -220,7 +208,7 @@ fn rfc3339(t: OffsetDateTime) -> String {
 
 fn build(case: &Case, target: &Target, now: OffsetDateTime) -> Request {
     let auth = case.str("auth").unwrap_or("valid");
-    let date = amz_date(now);
+    let date = support::amz_date(now);
     // A case with `"token_field"` signs with temporary credentials and
     // sends their token under that spelling.
     let temporary = case.str("token_field").map(|field| {

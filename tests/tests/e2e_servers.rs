@@ -677,15 +677,7 @@ fn https_endpoints_speak_tls() {
 /// as JSON so that values the builder refuses can be sent too.
 fn post_raw(server: &Server, key: &str, fields: &[(&str, &str)], bytes: &[u8]) -> Response {
     let now = OffsetDateTime::now_utc();
-    let amz_date = format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-        now.year(),
-        u8::from(now.month()),
-        now.day(),
-        now.hour(),
-        now.minute(),
-        now.second()
-    );
+    let amz_date = support::amz_date(now);
     let credential = format!(
         "{}/{}/{}/s3/aws4_request",
         server.access_key,

@@ -1,12 +1,15 @@
 //! What several of the endpoint's test files share: a scratch directory,
-//! the files under it, and one raw HTTP exchange over TCP (for bodies no
-//! HTTP client would send).
+//! the files under it, a signed form's fields as multipart parts, and one
+//! raw HTTP exchange over TCP (for bodies no HTTP client would send).
 #![allow(dead_code)]
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
+use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+use policy_runtime::{Credentials, Endpoint, Policy, Region, SignOptions, Signer};
 
 /// A fresh directory for one test: `post-policy-local-{suite}-{name}-{pid}`.
 pub fn temp_dir(suite: &str, name: &str) -> PathBuf {
@@ -30,6 +33,56 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
         }
     }
     out.sort();
+    out
+}
+
+/// The fields of a valid form for `url`'s `bucket`, signed with
+/// `credentials` in `region`: keys under `prefix` (the form sends
+/// `prefix${filename}`), files of `sizes` bytes, valid for 30 minutes.
+pub fn signed_fields(
+    url: &str,
+    credentials: Credentials,
+    region: &str,
+    bucket: &str,
+    prefix: &str,
+    sizes: RangeInclusive<u64>,
+) -> Vec<(String, String)> {
+    let signer = Signer::new(credentials, Region::new(region).unwrap())
+        .with_endpoint(Endpoint::custom(url).unwrap());
+    let policy = Policy::builder()
+        .bucket(bucket)
+        .unwrap()
+        .key_starts_with(prefix)
+        .unwrap()
+        .content_length_range(sizes)
+        .unwrap()
+        .expires_in(policy_runtime::time::Duration::minutes(30))
+        .build()
+        .unwrap();
+    let signed = signer
+        .sign_with(
+            &policy,
+            SignOptions::new().key(format!("{prefix}${{filename}}")),
+        )
+        .unwrap();
+    signed
+        .fields()
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect()
+}
+
+/// `fields` as multipart parts under `boundary`, each closed by its line
+/// end (the next part's boundary follows).
+pub fn as_parts(fields: &[(String, String)], boundary: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (name, value) in fields {
+        out.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
     out
 }
 

@@ -276,6 +276,19 @@ pub fn object_path(server: &Server, key: &str) -> String {
     path
 }
 
+/// `YYYYMMDDTHHMMSSZ`: SigV4's form of a time (`x-amz-date`).
+pub fn amz_date(now: OffsetDateTime) -> String {
+    format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        now.year(),
+        u8::from(now.month()),
+        now.day(),
+        now.hour(),
+        now.minute(),
+        now.second()
+    )
+}
+
 /// Sends a SigV4-signed request (header auth) to the server's S3 API.
 /// `path` is already canonical (see [`object_path`]); `query` is a
 /// canonical query string (`cors=` for `?cors`) or empty; `headers` are
@@ -288,16 +301,7 @@ pub fn s3_request(
     headers: &[(&str, String)],
     body: &[u8],
 ) -> Reply {
-    let now = OffsetDateTime::now_utc();
-    let amz_date = format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-        now.year(),
-        u8::from(now.month()),
-        now.day(),
-        now.hour(),
-        now.minute(),
-        now.second()
-    );
+    let amz_date = amz_date(OffsetDateTime::now_utc());
     let date = &amz_date[..8];
     let payload_hash = if body.is_empty() && method == "GET" {
         "UNSIGNED-PAYLOAD".to_string()
