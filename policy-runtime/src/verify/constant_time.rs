@@ -1,5 +1,5 @@
 //! Comparisons of secrets and signatures that take the same time whatever
-//! the bytes: eight bytes at a time, folded, then one `subtle` comparison.
+//! the bytes, through `subtle`.
 
 use subtle::ConstantTimeEq;
 
@@ -8,28 +8,7 @@ use crate::sigv4::Signature;
 /// Whether `a` and `b` hold the same bytes, in time that depends only on
 /// their lengths.
 pub(crate) fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut diff = 0u64;
-    let (a_words, b_words) = (a.chunks_exact(8), b.chunks_exact(8));
-    let (a_tail, b_tail) = (a_words.remainder(), b_words.remainder());
-    for (x, y) in a_words.zip(b_words) {
-        diff |= word(x) ^ word(y);
-    }
-    for (x, y) in a_tail.iter().zip(b_tail) {
-        diff |= u64::from(x ^ y);
-    }
-    diff.ct_eq(&0).into()
-}
-
-/// Eight bytes as a number (fewer are padded with zeros).
-fn word(bytes: &[u8]) -> u64 {
-    let mut w = [0u8; 8];
-    for (to, from) in w.iter_mut().zip(bytes) {
-        *to = *from;
-    }
-    u64::from_le_bytes(w)
+    a.ct_eq(b).into()
 }
 
 /// Whether `submitted` (`x-amz-signature`) is `signature` in lowercase hex,
