@@ -13,7 +13,7 @@ use crate::template::{self, Template};
 
 /// Seconds a policy is valid when the declaration does not say: one hour,
 /// as boto3's `generate_presigned_post`.
-const DEFAULT_EXPIRES_IN: i64 = 3600;
+const DEFAULT_EXPIRES_IN: i64 = rules::DEFAULT_LIFETIME_SECS;
 
 /// The declaration, checked: what `expand.rs` needs and nothing else.
 pub struct Checked<'a> {
@@ -554,13 +554,11 @@ fn check_expires(expires: &crate::parse::ExpiresEntry, errors: &mut Errors) -> O
             return None;
         }
     };
-    match amount.checked_mul(scale) {
-        Some(secs) if secs <= 365 * 86_400 => Some(secs),
-        _ => {
-            errors.at(
-                expires.amount.span(),
-                "a policy that lives over a year is a standing upload credential; keep `expires_in` to a year at most (minutes are usual)",
-            );
+    let secs = amount.saturating_mul(scale);
+    match rules::check_lifetime(secs) {
+        Ok(()) => Some(secs),
+        Err(reason) => {
+            errors.at(expires.amount.span(), format!("`expires_in`: {reason}"));
             None
         }
     }

@@ -23,6 +23,48 @@
 /// ```
 pub const MAX_UPLOAD_SIZE: u64 = 5 * 1024 * 1024 * 1024;
 
+/// How long a policy lives when its author does not say: an hour.
+///
+/// ```
+/// # use policy_rules::DEFAULT_LIFETIME_SECS;
+/// assert_eq!(DEFAULT_LIFETIME_SECS, 3600);
+/// ```
+pub const DEFAULT_LIFETIME_SECS: i64 = 3600;
+
+/// The longest lifetime a policy may be given: a year. Longer, a signed
+/// form is a standing upload credential.
+///
+/// ```
+/// # use policy_rules::MAX_LIFETIME_SECS;
+/// assert_eq!(MAX_LIFETIME_SECS, 365 * 24 * 3600);
+/// ```
+pub const MAX_LIFETIME_SECS: i64 = 365 * 86_400;
+
+/// Checks a policy's lifetime in seconds (`expires_in`): positive and at
+/// most [`MAX_LIFETIME_SECS`]. `post_policy!` and the builder both read it.
+///
+/// ```
+/// use policy_rules::check_lifetime;
+/// assert!(check_lifetime(600).is_ok());
+/// assert!(check_lifetime(0).unwrap_err().contains("positive"));
+/// assert!(check_lifetime(400 * 86_400).unwrap_err().contains("a year at most"));
+/// ```
+pub fn check_lifetime(secs: i64) -> Result<(), String> {
+    if secs <= 0 {
+        Err(format!(
+            "the lifetime must be positive, not {secs} s; minutes are usual"
+        ))
+    } else if secs > MAX_LIFETIME_SECS {
+        Err(
+            "a policy that lives over a year is a standing upload credential; keep the \
+             lifetime to a year at most (minutes are usual)"
+                .into(),
+        )
+    } else {
+        Ok(())
+    }
+}
+
 /// Largest object key S3 accepts, in UTF-8 bytes.
 ///
 /// ```

@@ -90,8 +90,6 @@ pub enum Error {
         /// The missing field.
         field: &'static str,
     },
-    /// No expiration was given.
-    MissingExpiration,
     /// The expiration is not after the signing time, or out of range.
     InvalidExpiration {
         /// What is wrong with it.
@@ -210,10 +208,6 @@ impl fmt::Display for Error {
             Error::MissingCondition { field } => write!(
                 f,
                 "the policy has no `{field}` condition; every upload policy needs one"
-            ),
-            Error::MissingExpiration => write!(
-                f,
-                "the policy has no expiration; set one with `expires_in` or `expires_at`"
             ),
             Error::InvalidExpiration { reason } => write!(f, "invalid expiration: {reason}"),
             Error::KeyOutsidePolicy { key, condition } => write!(

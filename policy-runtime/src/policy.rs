@@ -110,7 +110,7 @@ impl Policy {
     /// ```
     /// use policy_runtime::{Error, Policy};
     /// let builder = Policy::builder();
-    /// assert_eq!(builder.clone().build().unwrap_err(), Error::MissingExpiration);
+    /// assert_eq!(builder.clone().build().unwrap_err(), Error::MissingCondition { field: "bucket" });
     /// let policy = builder.bucket("examplebucket")?.key("a.txt")?
     ///     .expires_in(time::Duration::minutes(10)).build()?;
     /// assert_eq!(policy.conditions().len(), 2);
@@ -138,11 +138,16 @@ impl Policy {
     /// ```
     pub fn new(expiration: Expiration, conditions: Vec<Condition>) -> Result<Policy, Error> {
         if let Expiration::In(d) = expiration {
-            if d <= Duration::ZERO {
-                return Err(Error::InvalidExpiration {
-                    reason: format!("`expires_in` must be positive, not {d}"),
-                });
-            }
+            // The rule `post_policy!` checks at compile time.
+            // Less than a second still counts as positive.
+            let secs = if d > Duration::ZERO {
+                d.whole_seconds().max(1)
+            } else {
+                d.whole_seconds().min(0)
+            };
+            rules::check_lifetime(secs).map_err(|reason| Error::InvalidExpiration {
+                reason: format!("`expires_in`: {reason}"),
+            })?;
         }
         let mut errors = check_all(&conditions, false).into_iter();
         if let Some(first) = errors.next() {
@@ -527,7 +532,9 @@ impl PolicyBuilder {
     /// let post = signer.sign_at(&policy, datetime!(2026-11-22 12:00 UTC))?;
     /// assert_eq!(post.expiration(), datetime!(2026-11-22 12:10 UTC));
     /// // Not positive: refused when built.
-    /// assert!(base.expires_in(Duration::ZERO).build().is_err());
+    /// assert!(base.clone().expires_in(Duration::ZERO).build().is_err());
+    /// // Over a year: refused, as `post_policy!` refuses it.
+    /// assert!(base.expires_in(Duration::days(366)).build().is_err());
     /// # Ok::<(), policy_runtime::Error>(())
     /// ```
     pub fn expires_in(mut self, duration: Duration) -> Self {
@@ -551,7 +558,10 @@ impl PolicyBuilder {
     }
 
     /// Checks the conditions together (duplicates, contradictions, bucket
-    /// and key present) and returns the policy.
+    /// and key present) and the lifetime, and returns the policy. Without
+    /// [`expires_in`](PolicyBuilder::expires_in) or
+    /// [`expires_at`](PolicyBuilder::expires_at), the policy expires an hour
+    /// after it is signed, as `post_policy!` does.
     ///
     /// ```
     /// # use policy_runtime::{Error, Policy};
@@ -565,8 +575,9 @@ impl PolicyBuilder {
     /// # Ok::<(), policy_runtime::Error>(())
     /// ```
     pub fn build(self) -> Result<Policy, Error> {
-        let expiration = self.expiration.ok_or(Error::MissingExpiration)?;
-        Policy::new(expiration, self.conditions)
+        // As `post_policy!` without `expires_in`: an hour after signing.
+        let default = Expiration::In(Duration::seconds(rules::DEFAULT_LIFETIME_SECS));
+        Policy::new(self.expiration.unwrap_or(default), self.conditions)
     }
 }
 
@@ -596,7 +607,10 @@ mod tests {
             Error::MissingCondition { field: "bucket" }
         );
         let no_expiry = Policy::builder().bucket("abc").unwrap().key("k").unwrap();
-        assert_eq!(no_expiry.build().unwrap_err(), Error::MissingExpiration);
+        assert_eq!(
+            no_expiry.build().unwrap().expiration(),
+            Expiration::In(Duration::hours(1))
+        );
     }
 
     #[test]
