@@ -72,18 +72,10 @@ fn problems(doc: &PolicyDocument, expired: bool, signed: bool) -> Vec<String> {
             ));
         }
     }
-    if !has("key") {
-        out.push(
-            "no `key` condition: every form needs a `key` field, and S3 refuses fields \
-             the policy does not cover"
-                .into(),
-        );
-    }
-    if !has("bucket") {
-        out.push(
-            "no `bucket` condition: any bucket these credentials can write to would accept it"
-                .into(),
-        );
+    for required in policy_runtime::rules::REQUIRED_CONDITIONS {
+        if !has(required.field) {
+            out.push(required.message());
+        }
     }
     if let (Some(a), Some(c), Some(d)) = (
         exact("x-amz-algorithm"),

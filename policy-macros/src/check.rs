@@ -172,17 +172,19 @@ pub fn check(input: &Input) -> (Checked<'_>, Option<syn::Error>) {
         Form::Expr { span } => *span,
         Form::Item { name, .. } => name.span(),
     };
-    for (field, example) in [
-        ("bucket", "bucket = \"my-uploads\""),
-        ("key", "key starts_with \"uploads/\""),
-    ] {
+    for required in rules::REQUIRED_CONDITIONS {
+        let field = required.field;
         if !seen.contains_key(field) {
             if has_extension {
                 checked.from_extensions.push(field);
             } else {
+                let example = match field {
+                    "bucket" => "bucket = \"my-uploads\"",
+                    _ => "key starts_with \"uploads/\"",
+                };
                 errors.at(
                     whole,
-                    format!("no `{field}` condition: every upload policy needs one, such as `{example}`"),
+                    format!("{}; add one, such as `{example}`", required.message()),
                 );
             }
         }

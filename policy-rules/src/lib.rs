@@ -65,6 +65,69 @@ pub fn check_lifetime(secs: i64) -> Result<(), String> {
     }
 }
 
+/// A condition every upload policy needs, and why.
+///
+/// ```
+/// # use policy_rules::REQUIRED_CONDITIONS;
+/// let fields: Vec<_> = REQUIRED_CONDITIONS.iter().map(|r| r.field).collect();
+/// assert_eq!(fields, ["bucket", "key"]);
+/// ```
+#[derive(Debug, PartialEq, Eq)]
+pub struct Required {
+    /// The field the condition is on.
+    pub field: &'static str,
+    /// Why a policy needs it.
+    pub why: &'static str,
+}
+
+/// The conditions every upload policy needs: where the upload goes.
+///
+/// ```
+/// # use policy_rules::REQUIRED_CONDITIONS;
+/// assert!(REQUIRED_CONDITIONS[0].why.contains("S3 refuses"));
+/// ```
+pub static REQUIRED_CONDITIONS: &[Required] = &[
+    Required {
+        field: "bucket",
+        why: "S3 refuses a policy that does not name its bucket",
+    },
+    Required {
+        field: "key",
+        why: "every form sends a `key` field, and S3 refuses a field no condition covers",
+    },
+];
+
+/// The first of [`REQUIRED_CONDITIONS`] that a policy whose conditions
+/// are on `fields` (any case) lacks.
+///
+/// ```
+/// use policy_rules::missing_required;
+/// assert_eq!(missing_required(["bucket", "KEY"]), None);
+/// assert_eq!(missing_required(["key"]).unwrap().field, "bucket");
+/// ```
+pub fn missing_required<'a>(
+    fields: impl IntoIterator<Item = &'a str> + Clone,
+) -> Option<&'static Required> {
+    REQUIRED_CONDITIONS.iter().find(|required| {
+        !fields
+            .clone()
+            .into_iter()
+            .any(|f| f.eq_ignore_ascii_case(required.field))
+    })
+}
+
+impl Required {
+    /// The one message for a policy that lacks it.
+    ///
+    /// ```
+    /// # use policy_rules::REQUIRED_CONDITIONS;
+    /// assert!(REQUIRED_CONDITIONS[1].message().starts_with("no `key` condition: every form"));
+    /// ```
+    pub fn message(&self) -> String {
+        format!("no `{}` condition: {}", self.field, self.why)
+    }
+}
+
 /// Largest object key S3 accepts, in UTF-8 bytes.
 ///
 /// ```

@@ -205,10 +205,12 @@ impl fmt::Display for Error {
             Error::InvalidContentLengthRange { min, max, reason } => {
                 write!(f, "invalid content-length-range {min}..={max}: {reason}")
             }
-            Error::MissingCondition { field } => write!(
-                f,
-                "the policy has no `{field}` condition; every upload policy needs one"
-            ),
+            Error::MissingCondition { field } => {
+                match crate::rules::REQUIRED_CONDITIONS.iter().find(|r| r.field == *field) {
+                    Some(required) => f.write_str(&required.message()),
+                    None => write!(f, "no `{field}` condition: every upload policy needs one"),
+                }
+            }
             Error::InvalidExpiration { reason } => write!(f, "invalid expiration: {reason}"),
             Error::KeyOutsidePolicy { key, condition } => write!(
                 f,

@@ -160,11 +160,14 @@ impl Policy {
             conditions,
             conditions_json,
         };
-        if !policy.has_exact("bucket") {
-            return Err(Error::MissingCondition { field: "bucket" });
-        }
-        if policy.key_condition().is_none() {
-            return Err(Error::MissingCondition { field: "key" });
+        let fields = policy
+            .conditions
+            .iter()
+            .filter_map(|c| c.field().map(FieldName::as_str));
+        if let Some(required) = rules::missing_required(fields) {
+            return Err(Error::MissingCondition {
+                field: required.field,
+            });
         }
         Ok(policy)
     }
@@ -252,10 +255,6 @@ impl Policy {
             Condition::Eq { field, value } if field.as_str() == name => Some(value.as_str()),
             _ => None,
         })
-    }
-
-    fn has_exact(&self, name: &str) -> bool {
-        self.exact(name).is_some()
     }
 
     /// The conditions' JSON, comma-separated, as the policy document
