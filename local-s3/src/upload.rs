@@ -376,15 +376,12 @@ fn part_overhead(boundary: &str, headers: &HeaderMap) -> u64 {
 }
 
 fn check_bucket(state: &State, bucket: &str) -> Result<(), Refusal> {
-    if !valid_bucket_name(bucket) {
+    if let Err(reason) = policy_runtime::rules::check_bucket_name(bucket) {
         return Err(Refusal::new(
             StatusCode::BAD_REQUEST,
             "InvalidBucketName",
             "The specified bucket is not valid.",
-            format!(
-                "{bucket:?} is not a bucket name: 3 to 63 lower-case letters, digits, `.` and `-`, \
-                 starting and ending with a letter or digit"
-            ),
+            format!("{bucket:?} is not a bucket name: {reason}"),
         ));
     }
     if !state.config.serves_bucket(bucket) {
@@ -398,16 +395,10 @@ fn check_bucket(state: &State, bucket: &str) -> Result<(), Refusal> {
     Ok(())
 }
 
-/// S3's bucket naming rules, which also keep the name a plain directory
-/// name.
+/// S3's bucket naming rules (the rule table's), which also keep the name a
+/// plain directory name.
 pub(crate) fn valid_bucket_name(bucket: &str) -> bool {
-    let b = bucket.as_bytes();
-    (3..=63).contains(&b.len())
-        && b.iter()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'.' || *c == b'-')
-        && b[0].is_ascii_alphanumeric()
-        && b[b.len() - 1].is_ascii_alphanumeric()
-        && !bucket.contains("..")
+    policy_runtime::rules::check_bucket_name(bucket).is_ok()
 }
 
 #[cfg(test)]

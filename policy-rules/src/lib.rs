@@ -128,6 +128,35 @@ impl Required {
     }
 }
 
+/// Whether S3 reads the field's value as a comma-separated list when it
+/// checks a starts-with condition: only `Content-Type` (any case).
+///
+/// ```
+/// # use policy_rules::is_list_field;
+/// assert!(is_list_field("content-type") && !is_list_field("Cache-Control"));
+/// ```
+pub fn is_list_field(field: &str) -> bool {
+    field.eq_ignore_ascii_case("Content-Type")
+}
+
+/// Whether `value` of `field` meets a starts-with condition with `prefix`:
+/// for a list field ([`is_list_field`]) every comma-separated item must
+/// start with it, so `image/png,text/html` fails `starts-with image/`.
+///
+/// ```
+/// use policy_rules::starts_with_holds;
+/// assert!(starts_with_holds("Content-Type", "image/png,image/gif", "image/"));
+/// assert!(!starts_with_holds("Content-Type", "image/png,text/html", "image/"));
+/// assert!(starts_with_holds("key", "user/a,b", "user/"));
+/// ```
+pub fn starts_with_holds(field: &str, value: &str, prefix: &str) -> bool {
+    if is_list_field(field) {
+        value.split(',').all(|item| item.starts_with(prefix))
+    } else {
+        value.starts_with(prefix)
+    }
+}
+
 /// Largest object key S3 accepts, in UTF-8 bytes.
 ///
 /// ```

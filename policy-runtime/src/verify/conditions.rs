@@ -217,10 +217,7 @@ fn check_condition<C: Checked>(
 ) -> Option<Rejection> {
     let holds = |v: &str| match *view {
         View::Eq { value, .. } => v == value,
-        View::StartsWith { field, prefix } if field.eq_ignore_ascii_case("Content-Type") => {
-            v.split(',').all(|part| part.starts_with(prefix))
-        }
-        View::StartsWith { prefix, .. } => v.starts_with(prefix),
+        View::StartsWith { field, prefix } => rules::starts_with_holds(field, v, prefix),
         View::ContentLengthRange { .. } | View::Unmet { .. } => true,
     };
     match value {

@@ -572,7 +572,7 @@ impl fmt::Display for Rejection {
                 field,
                 condition: condition @ Condition::StartsWith { prefix, .. },
                 value: Some(value),
-            } if field == "Content-Type" && value.contains(',') => write!(
+            } if crate::rules::is_list_field(field) && value.contains(',') => write!(
                 f,
                 "`Content-Type` {} fails {condition}: S3 treats a Content-Type with commas as a list \
                  and every part must start with {}",
