@@ -7,7 +7,8 @@
 //! this test fails, it never skips.
 //!
 //! Where a server departs from AWS's documented behaviour the test names the
-//! quirk (see `support::QUIRKS`) and asserts what that server does instead.
+//! quirk (see `tests/conformance/quirks.json`) and asserts what that server
+//! does instead.
 
 mod support;
 
@@ -784,7 +785,7 @@ fn checksums_are_checked_as_aws_checks_them() {
                 .map(|&(_, quirk, status, code)| {
                     assert!(
                         has_quirk(&server, quirk),
-                        "{}: {quirk} not in QUIRKS",
+                        "{}: {quirk} not in tests/conformance/quirks.json",
                         server.name
                     );
                     (status, code)

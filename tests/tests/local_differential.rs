@@ -11,7 +11,8 @@
 //! plus random mutations (dropped, duplicated, renamed, reordered, moved and
 //! edited fields). The accept/reject verdicts must agree; where a server
 //! departs from S3, the case carries a tag and the departure is a named
-//! quirk of that server in `support::QUIRKS`, never a silent allowance.
+//! quirk of that server in `tests/conformance/quirks.json`, never a silent
+//! allowance.
 //!
 //! `./test.sh` starts the servers and sets `POST_POLICY_E2E`; without it
 //! this test fails, it never skips.
@@ -25,7 +26,7 @@ use base64::Engine as _;
 use policy_runtime::{Credentials, Endpoint, Policy, PolicyBuilder, Region, SignOptions, Signer};
 use post_policy_local::{Config, LocalS3};
 use reqwest::blocking::{multipart, Client};
-use support::{servers, Server, QUIRKS};
+use support::{quirks, servers, Server};
 use time::{Duration, OffsetDateTime};
 
 /// Submissions per server.
@@ -640,14 +641,16 @@ fn run(server: &Server) -> Outcome {
             }
             continue;
         }
-        let quirk = QUIRKS.iter().find(|q| {
+        let quirk = quirks().iter().find(|q| {
             q.server == server.name
-                && q.differential.is_some_and(|(tag, server_accepts)| {
-                    case.tags.contains(&tag) && server_accepts == theirs.accepted()
-                })
+                && q.differential
+                    .as_ref()
+                    .is_some_and(|(tag, server_accepts)| {
+                        case.tags.contains(&tag.as_str()) && *server_accepts == theirs.accepted()
+                    })
         });
         match quirk {
-            Some(q) => *outcome.explained.entry(q.name).or_default() += 1,
+            Some(q) => *outcome.explained.entry(q.name.as_str()).or_default() += 1,
             None => outcome.unexplained.push(format!(
                 "{}: {}: {} says {theirs:?}, the local endpoint {ours:?}\n    fields {:?}, file {:?} ({} bytes), after {:?}, bucket {}",
                 server.name, case.name, server.name, case.fields, case.file_name, case.size, case.after, case.bucket
@@ -681,15 +684,15 @@ fn the_local_endpoint_agrees_with_real_servers() {
             o.cases - o.unexplained.len() - o.explained.values().sum::<usize>(),
             o.codes_differ
         );
-        for q in QUIRKS
+        for q in quirks()
             .iter()
             .filter(|q| q.server == o.server && q.differential.is_some())
         {
-            let seen = o.explained.get(q.name).copied().unwrap_or(0);
+            let seen = o.explained.get(q.name.as_str()).copied().unwrap_or(0);
             println!("  quirk {}: {seen} case(s): {}", q.name, q.what);
             assert!(
                 seen > 0,
-                "{}: quirk {} no longer shows (its named case agrees now): remove it from QUIRKS",
+                "{}: quirk {} no longer shows (its named case agrees now): remove it from tests/conformance/quirks.json",
                 o.server,
                 q.name
             );

@@ -21,126 +21,44 @@ use sha2::{Digest, Sha256};
 /// asserts what the server does instead, and fails when it stops doing it.
 pub struct Quirk {
     /// The server's name in `POST_POLICY_E2E`.
-    pub server: &'static str,
+    pub server: String,
     /// The quirk's name, as the tests ask for it ([`has_quirk`]).
-    pub name: &'static str,
+    pub name: String,
     /// What the server does, in one line.
-    pub what: &'static str,
+    pub what: String,
     /// Where `local_differential.rs` meets it: the tag of the cases it shows
     /// on, and whether the server accepts those cases (the local endpoint,
     /// like AWS, does the opposite). `None`: no case of that test shows it.
-    pub differential: Option<(&'static str, bool)>,
+    pub differential: Option<(String, bool)>,
 }
 
-/// Every known departure from AWS, of every server the suites run against.
-pub const QUIRKS: &[Quirk] = &[
-    Quirk {
-        server: "s3s-fs",
-        name: "no-filename-substitution",
-        what: "keeps `${filename}` in the key literally instead of the file's name, also when \
-               checking an exact key condition",
-        differential: Some(("filename-in-exact-key", false)),
-    },
-    Quirk {
-        server: "s3s-fs",
-        name: "no-content-type-list-rule",
-        what: "checks a Content-Type starts-with only against the whole value, so \
-               `text/plain,image/png` passes `starts-with text/`",
-        differential: Some(("content-type-list", true)),
-    },
-    Quirk {
-        server: "s3s-fs",
-        name: "duplicate-fields-accepted",
-        what: "accepts a form that sends a field (key, policy, x-amz-date, ...) twice, where S3 \
-               and Garage refuse it",
-        differential: Some(("duplicate-field", true)),
-    },
-    Quirk {
-        server: "s3s-fs",
-        name: "file-needs-a-name",
-        what: "refuses a file part with an empty file name (MalformedPOSTRequest), which S3 and \
-               Garage accept",
-        differential: Some(("empty-file-name", false)),
-    },
-    Quirk {
-        server: "s3s-fs",
-        name: "no-cors",
-        what: "has no bucket CORS (`PUT ?cors` and preflights answer 501), so a page on another \
-               origin cannot upload to it",
-        differential: None,
-    },
-    Quirk {
-        server: "garage",
-        name: "ignores-session-token",
-        what: "has no temporary credentials: accepts an `x-amz-security-token` it never issued, \
-               which AWS refuses with 403",
-        differential: None,
-    },
-    Quirk {
-        server: "s3s-fs",
-        name: "ignores-session-token",
-        what: "has no temporary credentials: accepts an `x-amz-security-token` it never issued, \
-               which AWS refuses with 403",
-        differential: None,
-    },
-    Quirk {
-        server: "garage",
-        name: "condition-refused-as-invalid-request",
-        what: "refuses a form whose field fails a policy condition with 400 `InvalidRequest` \
-               (\"Key 'content-type' has value not allowed in policy\") where AWS says 403 \
-               `AccessDenied` (\"Policy Condition failed\")",
-        differential: None,
-    },
-    Quirk {
-        server: "garage",
-        name: "size-refused-as-invalid-request",
-        what: "refuses a file outside `content-length-range` with 400 `InvalidRequest` (\"File \
-               size does not match policy\") where AWS says `EntityTooLarge` or `EntityTooSmall`",
-        differential: None,
-    },
-    Quirk {
-        server: "garage",
-        name: "checksum-fields-ignored",
-        what: "ignores a form's `x-amz-checksum-<algorithm>` fields: stores a file whose \
-               checksum does not match (AWS: 400 `BadDigest`), accepts two checksum fields or \
-               a malformed value (AWS: 400 `InvalidRequest`), and keeps no checksum; it does \
-               refuse a bad `x-amz-checksum-algorithm` as AWS does",
-        differential: None,
-    },
-    Quirk {
-        server: "s3s-fs",
-        name: "bad-digest-stored-anyway",
-        what: "answers a checksum that does not match the file with 400 `BadDigest`, as AWS \
-               does, but has stored the object already: a GET serves the refused upload",
-        differential: None,
-    },
-    Quirk {
-        server: "s3s-fs",
-        name: "malformed-checksum-as-bad-digest",
-        what: "answers a checksum value of the wrong length with 400 `BadDigest` where AWS \
-               says `InvalidRequest` (\"Value for x-amz-checksum-crc32 header is invalid.\")",
-        differential: None,
-    },
-    Quirk {
-        server: "s3s-fs",
-        name: "multiple-checksums-accepted",
-        what: "accepts a form with two checksum fields and keeps both, where AWS refuses it \
-               (400 `InvalidRequest`, \"Expecting a single x-amz-checksum- header\")",
-        differential: None,
-    },
-    Quirk {
-        server: "s3s-fs",
-        name: "checksum-algorithm-ignored",
-        what: "ignores `x-amz-checksum-algorithm`: accepts an unknown name, a name without a \
-               checksum value, or one against the value sent, where AWS refuses each with 400 \
-               `InvalidRequest`",
-        differential: None,
-    },
-];
+/// Every known departure from AWS of the servers the suites run against,
+/// by name: the named entries of `tests/conformance/quirks.json`, the one
+/// list (the conformance suite's per-case answers are its other entries).
+pub fn quirks() -> &'static [Quirk] {
+    static QUIRKS: std::sync::OnceLock<Vec<Quirk>> = std::sync::OnceLock::new();
+    QUIRKS.get_or_init(|| {
+        let list: Value =
+            serde_json::from_str(include_str!("../../conformance/quirks.json")).unwrap();
+        list.as_array()
+            .unwrap()
+            .iter()
+            .filter(|q| q.get("name").is_some())
+            .map(|q| Quirk {
+                server: q["server"].as_str().unwrap().to_string(),
+                name: q["name"].as_str().unwrap().to_string(),
+                what: q["what"].as_str().unwrap().to_string(),
+                differential: q["differential"]
+                    .as_array()
+                    .map(|d| (d[0].as_str().unwrap().to_string(), d[1].as_bool().unwrap())),
+            })
+            .collect()
+    })
+}
 
-/// Whether `server` is known to show `quirk` (see [`QUIRKS`]).
+/// Whether `server` is known to show `quirk` (see [`quirks`]).
 pub fn has_quirk(server: &Server, quirk: &str) -> bool {
-    QUIRKS
+    quirks()
         .iter()
         .any(|q| q.server == server.name && q.name == quirk)
 }
