@@ -396,8 +396,4 @@ pub fn policy_failures(
 }
 
 #[cfg(test)]
-mod differential;
-#[cfg(test)]
-mod reference;
-#[cfg(test)]
 mod tests;
