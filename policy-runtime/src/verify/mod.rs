@@ -209,12 +209,11 @@ impl<S: CredentialStore> Verifier<S> {
                 ),
             });
         }
-        let credentials = self
-            .store
-            .lend_credentials(scope.access_key_id)
-            .ok_or_else(|| Rejection::UnknownAccessKey {
+        let credentials = self.store.credentials(scope.access_key_id).ok_or_else(|| {
+            Rejection::UnknownAccessKey {
                 access_key_id: scope.access_key_id.into(),
-            })?;
+            }
+        })?;
         check_token(
             credentials.session_token(),
             prepared.raw_fixed(names.security_token),
