@@ -5,7 +5,7 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration as StdDuration;
 
 use policy_runtime::time::{Duration, OffsetDateTime};
@@ -14,6 +14,8 @@ use policy_runtime::{
 };
 use post_policy_local::{Config, LocalS3, Running};
 use reqwest::blocking::{multipart, Client};
+
+mod support;
 
 const BUCKET: &str = "local-bucket";
 const REGION: &str = "us-east-1";
@@ -54,20 +56,7 @@ impl Fixture {
 
     /// Every file under the directory (the `.incoming` folder included).
     fn files(&self) -> Vec<PathBuf> {
-        fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-            for entry in std::fs::read_dir(dir).unwrap().flatten() {
-                let path = entry.path();
-                if path.is_dir() {
-                    walk(&path, out);
-                } else {
-                    out.push(path);
-                }
-            }
-        }
-        let mut out = Vec::new();
-        walk(&self.dir, &mut out);
-        out.sort();
-        out
+        support::files_under(&self.dir)
     }
 
     fn get(&self, key: &str) -> Object {

@@ -17,6 +17,8 @@ use policy_runtime::{Credentials, Endpoint, Policy, Region, SignOptions, SignedP
 use post_policy_local::{Config, LocalS3, Running};
 use reqwest::blocking::{multipart, Client};
 
+mod support;
+
 const BUCKET: &str = "hostile-bucket";
 const REGION: &str = "us-east-1";
 const AKID: &str = "AKIDHOSTILE";
@@ -24,12 +26,7 @@ const SECRET: &str = "hostile-test-secret-0123456789";
 const BIN: &str = env!("CARGO_BIN_EXE_post-policy-local");
 
 fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "post-policy-local-hostile-{name}-{}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
+    support::temp_dir("hostile", name)
 }
 
 fn spawn(dir: &PathBuf) -> Running {
@@ -366,18 +363,7 @@ fn the_sse_c_key_is_never_stored_or_served_and_objects_are_served_inert() {
     );
     assert_eq!(r.bytes().unwrap().to_vec(), page);
     running.stop().unwrap();
-    fn walk(dir: &std::path::Path, out: &mut Vec<PathBuf>) {
-        for entry in std::fs::read_dir(dir).unwrap().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                walk(&path, out);
-            } else {
-                out.push(path);
-            }
-        }
-    }
-    let mut files = Vec::new();
-    walk(&dir, &mut files);
+    let files = support::files_under(&dir);
     assert!(!files.is_empty());
     for file in files {
         let bytes = std::fs::read(&file).unwrap();
