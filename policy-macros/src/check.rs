@@ -1,12 +1,13 @@
 //! S3's rules, applied to the parsed declaration. Every mistake is collected
 //! with the span of the tokens at fault; nothing here emits code.
 
-use std::collections::BTreeMap;
-
 use proc_macro2::Span;
+use quote::ToTokens;
 use syn::Ident;
 
-use policy_rules::{self as rules, FieldKind, Role, ValueRule, FILENAME_PLACEHOLDER};
+use policy_rules::{
+    self as rules, ConditionValue, FieldKind, Role, RuleError, ValueRule, FILENAME_PLACEHOLDER,
+};
 
 use crate::parse::{Cond, Dots, Entry, ExtensionCall, FieldRef, Form, Input, Op, Value};
 use crate::template::{self, Template};
@@ -51,6 +52,15 @@ pub struct Field<'a> {
     pub ty: Option<&'a syn::Type>,
 }
 
+/// A condition (or, without a field, the size range) as S3's rules over the
+/// whole set see it, with the tokens to point at.
+struct SetEntry {
+    field: Option<String>,
+    starts_with: bool,
+    fixed: Option<String>,
+    span: Span,
+}
+
 /// Gathers errors; each points at its own tokens.
 #[derive(Default)]
 struct Errors(Vec<syn::Error>);
@@ -71,7 +81,6 @@ impl Errors {
 /// A field as resolved from its name.
 struct Resolved {
     canonical: String,
-    starts_with: bool,
     rule: ValueRule,
 }
 
@@ -88,8 +97,10 @@ pub fn check(input: &Input) -> (Checked<'_>, Option<syn::Error>) {
         own_fields: Vec::new(),
         from_extensions: Vec::new(),
     };
-    // Canonical lower-case field -> (span, starts_with, fixed value).
-    let mut seen: BTreeMap<String, (Span, bool, Option<String>)> = BTreeMap::new();
+    // The conditions for S3's rules over the whole set, each with where to
+    // point: (canonical field or `None` for the size range, starts_with,
+    // fixed value, span).
+    let mut set: Vec<SetEntry> = Vec::new();
     let mut declared: Vec<(&Ident, &syn::Type, bool)> = Vec::new();
     let mut used: Vec<(String, Span)> = Vec::new();
     let mut range_seen = false;
@@ -99,7 +110,7 @@ pub fn check(input: &Input) -> (Checked<'_>, Option<syn::Error>) {
     for entry in &input.entries {
         match entry {
             Entry::Cond(cond) => {
-                if let Some(item) = check_cond(cond, item_form, &mut seen, &mut used, &mut errors) {
+                if let Some(item) = check_cond(cond, item_form, &mut set, &mut used, &mut errors) {
                     if let Item::Cond { field, span, .. } = &item {
                         checked.own_fields.push((field.to_ascii_lowercase(), *span));
                     }
@@ -107,11 +118,13 @@ pub fn check(input: &Input) -> (Checked<'_>, Option<syn::Error>) {
                 }
             }
             Entry::Range(range) => {
+                set.push(SetEntry {
+                    field: None,
+                    starts_with: false,
+                    fixed: None,
+                    span: range.kw.span(),
+                });
                 if std::mem::replace(&mut range_seen, true) {
-                    errors.at(
-                        range.kw.span(),
-                        "duplicate `content_length`: a policy has one size range; keep one",
-                    );
                     continue;
                 }
                 if let Some((min, max)) = check_range(range, &mut errors) {
@@ -150,22 +163,21 @@ pub fn check(input: &Input) -> (Checked<'_>, Option<syn::Error>) {
         }
     }
 
-    if seen.contains_key("redirect") && seen.contains_key("success_action_redirect") {
-        let (span, ..) = seen["success_action_redirect"];
-        errors.at(
-            span,
-            "both `redirect` and `success_action_redirect`: S3 follows `success_action_redirect` and ignores `redirect`; keep one",
-        );
-    }
-
-    let checksums = seen.iter().map(|(field, (_, starts_with, fixed))| {
-        let exact = if *starts_with { None } else { fixed.as_deref() };
-        (field.as_str(), exact)
-    });
-    if let Err(problem) = rules::check_checksum_conditions(checksums) {
-        if let Some((span, ..)) = seen.get(&problem.field().to_ascii_lowercase()) {
-            errors.at(*span, problem.in_policy());
-        }
+    let items: Vec<rules::SetItem<'_>> = set
+        .iter()
+        .map(|e| match &e.field {
+            Some(field) => rules::SetItem::Field(
+                field,
+                rules::Match {
+                    starts_with: e.starts_with,
+                    value: e.fixed.as_deref(),
+                },
+            ),
+            None => rules::SetItem::Range,
+        })
+        .collect();
+    for (at, rule) in rules::check_set(&items) {
+        errors.at(set[at].span, rule);
     }
 
     let whole = match &input.form {
@@ -174,7 +186,11 @@ pub fn check(input: &Input) -> (Checked<'_>, Option<syn::Error>) {
     };
     for required in rules::REQUIRED_CONDITIONS {
         let field = required.field;
-        if !seen.contains_key(field) {
+        if !set.iter().any(|e| {
+            e.field
+                .as_deref()
+                .is_some_and(|f| f.eq_ignore_ascii_case(field))
+        }) {
             if has_extension {
                 checked.from_extensions.push(field);
             } else {
@@ -223,7 +239,7 @@ pub fn check(input: &Input) -> (Checked<'_>, Option<syn::Error>) {
 fn check_cond(
     cond: &Cond,
     item_form: bool,
-    seen: &mut BTreeMap<String, (Span, bool, Option<String>)>,
+    set: &mut Vec<SetEntry>,
     used: &mut Vec<(String, Span)>,
     errors: &mut Errors,
 ) -> Option<Item<'static>> {
@@ -252,26 +268,17 @@ fn check_cond(
     };
     let resolved = resolved?;
     let name = &resolved.canonical;
-    let lower = name.to_ascii_lowercase();
     let Ok(value) = value else {
         // Counted as present, so its absence is not reported as well.
-        seen.entry(lower).or_insert((field_span, starts_with, None));
+        set.push(SetEntry {
+            field: Some(name.clone()),
+            starts_with,
+            fixed: None,
+            span: field_span,
+        });
         return None;
     };
     let value_span = cond.value.span();
-
-    if starts_with && !resolved.starts_with {
-        let op_span = match &cond.op {
-            Op::StartsWith(ident) => ident.span(),
-            Op::Eq(eq) => eq.span,
-        };
-        errors.at(
-            op_span,
-            format!(
-                "`{name}` only allows an exact match; S3 rejects starts-with on it: write `= ...`"
-            ),
-        );
-    }
 
     let has_placeholders = value.placeholders().next().is_some();
     if has_placeholders {
@@ -297,48 +304,29 @@ fn check_cond(
     }
 
     let fixed = value.fixed();
-    let text_has_filename = value
-        .parts
-        .iter()
-        .any(|p| matches!(p, template::Part::Text(t) if t.contains(FILENAME_PLACEHOLDER)));
-    if !starts_with && text_has_filename {
-        errors.at(
-            value_span,
-            format!("`{name}` has `${{filename}}` in an exact-match value; S3 replaces it with the file's name before checking, so this can never match: use `{} starts_with` on the part before it", field_ident(&cond.field)),
-        );
-    } else if let Some(v) = &fixed {
-        let result = if starts_with {
-            resolved.rule.check_prefix(v)
-        } else {
-            resolved.rule.check(v)
+    let checked = match &fixed {
+        Some(v) => ConditionValue::Known(v),
+        None => ConditionValue::Partial {
+            leading: value.leading_text(),
+            has_filename: value
+                .parts
+                .iter()
+                .any(|p| matches!(p, template::Part::Text(t) if t.contains(FILENAME_PLACEHOLDER))),
+        },
+    };
+    if let Err(rule) = rules::check_condition(name, starts_with, checked) {
+        let span = match (&rule, &cond.op) {
+            (RuleError::StartsWithNotAllowed { .. }, Op::StartsWith(ident)) => ident.span(),
+            _ => value_span,
         };
-        if let Err(reason) = result {
-            errors.at(value_span, format!("invalid value for `{name}`: {reason}"));
-        }
-    } else if !value.leading_text().is_empty() {
-        if let Err(reason) = resolved.rule.check_prefix(value.leading_text()) {
-            errors.at(value_span, format!("invalid value for `{name}`: {reason}"));
-        }
+        errors.at(span, rule);
     }
-
-    if let Some((_, prev_sw, prev_fixed)) = seen.get(&lower) {
-        let contradiction = match (prev_fixed, &fixed) {
-            (Some(a), Some(b)) => contradiction(*prev_sw, a, starts_with, b),
-            _ => None,
-        };
-        match contradiction {
-            Some(reason) => errors.at(
-                field_span,
-                format!("contradicts the earlier condition on `{name}`: {reason}; no upload could satisfy both: keep one"),
-            ),
-            None => errors.at(
-                field_span,
-                format!("duplicate condition on `{name}`: keep one (the stricter one already implies the other)"),
-            ),
-        }
-        return None;
-    }
-    seen.insert(lower, (field_span, starts_with, fixed));
+    set.push(SetEntry {
+        field: Some(name.clone()),
+        starts_with,
+        fixed,
+        span: field_span,
+    });
 
     Some(Item::Cond {
         field: resolved.canonical,
@@ -346,27 +334,6 @@ fn check_cond(
         value,
         span: field_span,
     })
-}
-
-fn contradiction(a_sw: bool, a: &str, b_sw: bool, b: &str) -> Option<String> {
-    match (a_sw, b_sw) {
-        (false, false) => (a != b).then(|| format!("it must equal both {a:?} and {b:?}")),
-        (false, true) => {
-            (!a.starts_with(b)).then(|| format!("the exact value {a:?} does not start with {b:?}"))
-        }
-        (true, false) => {
-            (!b.starts_with(a)).then(|| format!("the exact value {b:?} does not start with {a:?}"))
-        }
-        (true, true) => (!a.starts_with(b) && !b.starts_with(a))
-            .then(|| format!("no value starts with both {a:?} and {b:?}")),
-    }
-}
-
-fn field_ident(field: &FieldRef) -> String {
-    match field {
-        FieldRef::Named(ident) => ident.to_string(),
-        FieldRef::Meta { name, .. } => format!("meta({:?})", name.value()),
-    }
 }
 
 fn resolve_field(field: &FieldRef, errors: &mut Errors) -> Option<Resolved> {
@@ -386,7 +353,6 @@ fn resolve_field(field: &FieldRef, errors: &mut Errors) -> Option<Resolved> {
             }
             Some(Resolved {
                 canonical: format!("{}{}", rules::META_PREFIX, value.to_ascii_lowercase()),
-                starts_with: true,
                 rule: ValueRule::Any,
             })
         }
@@ -396,7 +362,6 @@ fn resolve_field(field: &FieldRef, errors: &mut Errors) -> Option<Resolved> {
                 return match spec.role {
                     Role::User => Some(Resolved {
                         canonical: spec.name.to_owned(),
-                        starts_with: spec.starts_with,
                         rule: spec.value,
                     }),
                     Role::Signer => {
@@ -512,20 +477,21 @@ fn check_range(range: &crate::parse::RangeEntry, errors: &mut Errors) -> Option<
         }
         Dots::Exclusive(_) => written - 1,
     };
-    if min > max {
-        errors.at(
-            range.kw.span(),
-            format!(
-                "the size range is empty: its minimum {min} is above its maximum {max}; swap them"
-            ),
-        );
-        return None;
-    }
-    if max > rules::MAX_UPLOAD_SIZE {
-        errors.at(
-            max_lit.span(),
-            format!("a POST upload is at most 5 GiB ({} bytes); lower the maximum, or use multipart upload for larger files", rules::MAX_UPLOAD_SIZE),
-        );
+    if let Err(rule) = rules::check_range(min, max) {
+        // An empty range is the whole `min..=max`'s fault; one too large,
+        // its maximum's.
+        let mut tokens = proc_macro2::TokenStream::new();
+        if min <= max {
+            max_lit.to_tokens(&mut tokens);
+        } else {
+            range.min.to_tokens(&mut tokens);
+            match &range.dots {
+                Dots::Inclusive(d) => d.to_tokens(&mut tokens),
+                Dots::Exclusive(d) => d.to_tokens(&mut tokens),
+            }
+            max_lit.to_tokens(&mut tokens);
+        }
+        errors.0.push(syn::Error::new_spanned(tokens, rule));
         return None;
     }
     Some((min, max))

@@ -63,7 +63,8 @@ impl FieldRef {
 }
 
 pub enum Op {
-    Eq(Token![=]),
+    /// `=`.
+    Eq,
     StartsWith(Ident),
 }
 
@@ -244,7 +245,8 @@ impl Parse for Op {
             return Err(input.error("write a single `=` for an exact match"));
         }
         if input.peek(Token![=]) {
-            return Ok(Op::Eq(input.parse()?));
+            input.parse::<Token![=]>()?;
+            return Ok(Op::Eq);
         }
         if peek_starts_with(input) {
             return Ok(Op::StartsWith(input.parse()?));

@@ -795,10 +795,14 @@ impl ValueRule {
 }
 
 mod checksum;
+mod conditions;
 mod tagging;
 pub use checksum::{
     check_checksum_conditions, check_checksum_fields, ChecksumAlgorithm, ChecksumProblem,
     CHECKSUM_ALGORITHM_FIELD,
+};
+pub use conditions::{
+    check_condition, check_range, check_set, same_field, ConditionValue, Match, RuleError, SetItem,
 };
 pub use tagging::check_tagging;
 

@@ -3,8 +3,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use crate::rules::{self, FieldKind, FieldSpec, Role, FILENAME_PLACEHOLDER};
-use crate::verify::names;
+use crate::rules::{self, FieldKind, FieldSpec, Role};
 use crate::Error;
 
 /// A form-field name in canonical spelling.
@@ -39,7 +38,7 @@ impl FieldName {
     /// # Ok::<(), policy_runtime::Error>(())
     /// ```
     pub fn new(name: &str) -> Result<FieldName, Error> {
-        match names::lookup(name) {
+        match rules::lookup(name) {
             Some(FieldKind::Known(spec)) if spec.role == Role::User => Ok(Self::known(spec)),
             Some(FieldKind::Known(spec)) => Err(Error::ReservedField {
                 name: spec.name.into(),
@@ -71,7 +70,7 @@ impl FieldName {
     /// assert_eq!(FieldName::lenient("X-Whatever").as_str(), "x-whatever");
     /// ```
     pub fn lenient(name: &str) -> FieldName {
-        match names::lookup(name) {
+        match rules::lookup(name) {
             Some(FieldKind::Known(spec)) => Self::known(spec),
             _ => FieldName(Cow::Owned(name.to_ascii_lowercase())),
         }
@@ -102,17 +101,7 @@ impl FieldName {
     /// # Ok::<(), policy_runtime::Error>(())
     /// ```
     pub fn kind(&self) -> Option<FieldKind<'_>> {
-        names::lookup(&self.0)
-    }
-
-    /// The rules of this field: the table entry, or for metadata the shared
-    /// metadata rules (exact or starts-with, any value).
-    fn spec(&self) -> Option<(bool, rules::ValueRule, Role)> {
-        match self.kind()? {
-            FieldKind::Known(s) => Some((s.starts_with, s.value, s.role)),
-            FieldKind::Meta(_) => Some((true, rules::ValueRule::Any, Role::User)),
-            FieldKind::Ignored => None,
-        }
+        rules::lookup(&self.0)
     }
 }
 
@@ -233,62 +222,62 @@ impl Condition {
     /// Like [`Condition::check`], but also accepts the fields the signer adds
     /// (as they appear in a signed policy document).
     pub(crate) fn check_with(&self, signed: bool) -> Result<(), Error> {
-        let (field, value, exact) = match self {
-            Condition::ContentLengthRange { min, max } => return check_range(*min, *max),
-            Condition::Eq { field, value } => (field, value, true),
-            Condition::StartsWith { field, prefix } => (field, prefix, false),
+        let (field, value, starts_with) = match self {
+            Condition::ContentLengthRange { min, max } => {
+                return Ok(rules::check_range(*min, *max)?)
+            }
+            Condition::Eq { field, value } => (field, value, false),
+            Condition::StartsWith { field, prefix } => (field, prefix, true),
         };
         let name = field.as_str();
-        let Some((starts_with, rule, role)) = field.spec() else {
-            return Err(FieldName::new(name).err().unwrap_or(Error::UnknownField {
-                name: name.into(),
-                suggestion: None,
-            }));
-        };
-        match role {
-            Role::User => {}
-            Role::Signer if signed => {}
-            Role::Signer | Role::Reserved => {
-                return Err(Error::ReservedField { name: name.into() })
+        match field.kind() {
+            Some(FieldKind::Known(spec)) => match spec.role {
+                Role::User => {}
+                Role::Signer if signed => {}
+                Role::Signer | Role::Reserved => {
+                    return Err(Error::ReservedField { name: name.into() })
+                }
+            },
+            Some(FieldKind::Meta(suffix)) => {
+                rules::check_meta_name(suffix).map_err(|reason| Error::InvalidFieldName {
+                    name: name.into(),
+                    reason,
+                })?;
+            }
+            Some(FieldKind::Ignored) | None => {
+                return Err(FieldName::new(name).err().unwrap_or(Error::UnknownField {
+                    name: name.into(),
+                    suggestion: None,
+                }))
             }
         }
-        if let Some(FieldKind::Meta(suffix)) = field.kind() {
-            rules::check_meta_name(suffix).map_err(|reason| Error::InvalidFieldName {
-                name: name.into(),
-                reason,
-            })?;
-        }
-        let invalid = |reason| Error::InvalidValue {
-            field: name.into(),
-            value: value.clone(),
-            reason,
-        };
-        if exact {
-            if value.contains(FILENAME_PLACEHOLDER) {
-                return Err(Error::FilenameInExactValue { field: name.into() });
-            }
-            rule.check(value).map_err(invalid)
-        } else if !starts_with {
-            Err(Error::StartsWithNotAllowed { field: name.into() })
-        } else {
-            rule.check_prefix(value).map_err(invalid)
+        Ok(rules::check_condition(
+            name,
+            starts_with,
+            rules::ConditionValue::Known(value),
+        )?)
+    }
+
+    /// The field and how it is matched, as the set rules see it.
+    fn as_set_item(&self) -> rules::SetItem<'_> {
+        match self {
+            Condition::Eq { field, value } => rules::SetItem::Field(
+                field.as_str(),
+                rules::Match {
+                    starts_with: false,
+                    value: Some(value),
+                },
+            ),
+            Condition::StartsWith { field, prefix } => rules::SetItem::Field(
+                field.as_str(),
+                rules::Match {
+                    starts_with: true,
+                    value: Some(prefix),
+                },
+            ),
+            Condition::ContentLengthRange { .. } => rules::SetItem::Range,
         }
     }
-}
-
-fn check_range(min: u64, max: u64) -> Result<(), Error> {
-    let reason = if min > max {
-        "the minimum is above the maximum; swap them"
-    } else if max > rules::MAX_UPLOAD_SIZE {
-        "a POST upload is at most 5 GiB (5368709120 bytes); lower the maximum or use multipart upload"
-    } else {
-        return Ok(());
-    };
-    Err(Error::InvalidContentLengthRange {
-        min,
-        max,
-        reason: reason.into(),
-    })
 }
 
 impl fmt::Display for Condition {
@@ -312,111 +301,27 @@ impl fmt::Display for Condition {
     }
 }
 
-/// Checks a list of conditions as a whole: each one alone, then pairs on the
-/// same field (duplicates, contradictions), then the set (one size range,
-/// not both `redirect` and `success_action_redirect`). Returns every problem.
+/// Checks a list of conditions as a whole: each one alone, then as a set
+/// ([`rules::check_set`]: a field twice, two size ranges, both redirects,
+/// checksum conditions no form meets). Returns every problem, each once:
+/// the report stays as long as the policy, not its square.
 pub(crate) fn check_all(conditions: &[Condition], signed: bool) -> Vec<Error> {
-    // Each condition is reported once, with the first earlier condition it
-    // clashes with, and the same problem (a condition repeated many times)
-    // once in all: the report stays as long as the policy, not its square.
     let mut reported = std::collections::HashSet::new();
-    let mut errors: Vec<Error> = conditions
-        .iter()
-        .filter_map(|c| c.check_with(signed).err())
+    let alone = conditions.iter().filter_map(|c| c.check_with(signed).err());
+    let items: Vec<_> = conditions.iter().map(Condition::as_set_item).collect();
+    let together = rules::check_set(&items)
+        .into_iter()
+        .map(|(_, rule)| Error::Rule(rule));
+    alone
+        .chain(together)
         .filter(|e| reported.insert(e.to_string()))
-        .collect();
-    for (i, a) in conditions.iter().enumerate() {
-        if let Some(e) = conditions[..i].iter().find_map(|b| check_pair(b, a)) {
-            if reported.insert(e.to_string()) {
-                errors.push(e);
-            }
-        }
-    }
-    let has = |name: &str| {
-        conditions
-            .iter()
-            .any(|c| c.field().is_some_and(|f| f.as_str() == name))
-    };
-    if has("redirect") && has("success_action_redirect") {
-        errors.push(Error::ContradictoryConditions {
-            field: "redirect, success_action_redirect".into(),
-            reason: "S3 follows `success_action_redirect` and ignores `redirect`".into(),
-        });
-    }
-    let checksums = conditions.iter().filter_map(|c| match c {
-        Condition::Eq { field, value } => Some((field.as_str(), Some(value.as_str()))),
-        Condition::StartsWith { field, .. } => Some((field.as_str(), None)),
-        Condition::ContentLengthRange { .. } => None,
-    });
-    if let Err(problem) = rules::check_checksum_conditions(checksums) {
-        errors.push(Error::UnsatisfiableConditions {
-            field: problem.field().into(),
-            reason: problem.in_policy(),
-        });
-    }
-    errors
-}
-
-fn check_pair(a: &Condition, b: &Condition) -> Option<Error> {
-    use Condition::*;
-    let same = |field: &FieldName, reason: Option<String>| {
-        Some(match reason {
-            Some(reason) => Error::ContradictoryConditions {
-                field: field.to_string(),
-                reason,
-            },
-            None => Error::DuplicateCondition {
-                field: field.to_string(),
-            },
-        })
-    };
-    match (a, b) {
-        (ContentLengthRange { .. }, ContentLengthRange { .. }) => Some(Error::DuplicateCondition {
-            field: "content-length-range".into(),
-        }),
-        (Eq { field: f, value: x }, Eq { field: g, value: y }) if f == g => same(
-            f,
-            (x != y).then(|| format!("it must equal both {x:?} and {y:?}")),
-        ),
-        (
-            Eq { field: f, value: v },
-            StartsWith {
-                field: g,
-                prefix: p,
-            },
-        )
-        | (
-            StartsWith {
-                field: g,
-                prefix: p,
-            },
-            Eq { field: f, value: v },
-        ) if f == g => same(
-            f,
-            (!v.starts_with(p.as_str()))
-                .then(|| format!("the exact value {v:?} does not start with {p:?}")),
-        ),
-        (
-            StartsWith {
-                field: f,
-                prefix: p,
-            },
-            StartsWith {
-                field: g,
-                prefix: q,
-            },
-        ) if f == g => same(
-            f,
-            (!p.starts_with(q.as_str()) && !q.starts_with(p.as_str()))
-                .then(|| format!("no value starts with both {p:?} and {q:?}")),
-        ),
-        _ => None,
-    }
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::RuleError;
 
     fn f(n: &str) -> FieldName {
         FieldName::new(n).unwrap()
@@ -498,7 +403,10 @@ mod tests {
             ],
             false,
         );
-        assert!(matches!(dup[..], [Error::DuplicateCondition { .. }]));
+        assert!(matches!(
+            dup[..],
+            [Error::Rule(RuleError::DuplicateCondition { .. })]
+        ));
         let contra = check_all(
             &[
                 Condition::eq(key(), "a/x"),
@@ -508,7 +416,7 @@ mod tests {
         );
         assert!(matches!(
             contra[..],
-            [Error::ContradictoryConditions { .. }]
+            [Error::Rule(RuleError::ContradictoryConditions { .. })]
         ));
         let contra = check_all(
             &[
@@ -519,7 +427,7 @@ mod tests {
         );
         assert!(matches!(
             contra[..],
-            [Error::ContradictoryConditions { .. }]
+            [Error::Rule(RuleError::ContradictoryConditions { .. })]
         ));
         let both = check_all(
             &[
@@ -536,7 +444,10 @@ mod tests {
             ],
             false,
         );
-        assert!(matches!(ranges[..], [Error::DuplicateCondition { .. }]));
+        assert!(matches!(
+            ranges[..],
+            [Error::Rule(RuleError::SecondSizeRange)]
+        ));
     }
 
     #[test]
@@ -557,7 +468,7 @@ mod tests {
         ] {
             let errors = check_all(&unmeetable, false);
             assert!(
-                matches!(errors[..], [Error::UnsatisfiableConditions { .. }]),
+                matches!(errors[..], [Error::Rule(RuleError::Unsatisfiable(_))]),
                 "{unmeetable:?}: {errors:?}"
             );
         }

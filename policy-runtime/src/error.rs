@@ -7,10 +7,10 @@ use std::fmt;
 /// Every message names the field or setting at fault and says what to change.
 ///
 /// ```
-/// use policy_runtime::{Error, Policy};
+/// use policy_runtime::{rules::RuleError, Error, Policy};
 ///
 /// let err = Policy::builder().starts_with("bucket", "team-").unwrap_err();
-/// assert!(matches!(err, Error::StartsWithNotAllowed { .. }));
+/// assert!(matches!(err, Error::Rule(RuleError::StartsWithNotAllowed { .. })));
 /// assert!(err.to_string().contains("exact"));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -35,56 +35,11 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
-    /// `starts-with` on a field S3 matches only exactly.
-    StartsWithNotAllowed {
-        /// The canonical field name.
-        field: String,
-    },
-    /// A value S3 would refuse for this field.
-    InvalidValue {
-        /// The canonical field name.
-        field: String,
-        /// The offending value.
-        value: String,
-        /// What S3 expects instead.
-        reason: String,
-    },
-    /// `${filename}` in an exact-match value: S3 substitutes it in the form
-    /// before checking, so the condition could never match.
-    FilenameInExactValue {
-        /// The canonical field name.
-        field: String,
-    },
-    /// Two conditions on the same field that are both satisfiable but
-    /// redundant.
-    DuplicateCondition {
-        /// The canonical field name (or `content-length-range`).
-        field: String,
-    },
-    /// Two conditions that no form can satisfy together.
-    ContradictoryConditions {
-        /// The canonical field name(s).
-        field: String,
-        /// Why they cannot both hold.
-        reason: String,
-    },
-    /// Conditions that together require a form S3 refuses (two checksum
-    /// fields, a checksum algorithm without its checksum).
-    UnsatisfiableConditions {
-        /// The field at fault.
-        field: String,
-        /// Why S3 refuses every form that meets them.
-        reason: String,
-    },
-    /// A bad `content-length-range`.
-    InvalidContentLengthRange {
-        /// Smallest size allowed.
-        min: u64,
-        /// Largest size allowed.
-        max: u64,
-        /// What is wrong with it.
-        reason: String,
-    },
+    /// Conditions that break one of S3's rules: the match type or value a
+    /// field allows, two conditions on one field, the size range, both
+    /// redirects, checksum conditions no form can meet. The rule and its
+    /// message come from [`rules`](crate::rules).
+    Rule(crate::rules::RuleError),
     /// A condition every upload policy needs is missing.
     MissingCondition {
         /// The missing field.
@@ -176,35 +131,7 @@ impl fmt::Display for Error {
             Error::InvalidFieldName { name, reason } => {
                 write!(f, "invalid field name `{name}`: {reason}")
             }
-            Error::StartsWithNotAllowed { field } => write!(
-                f,
-                "`{field}` only allows an exact match; S3 rejects starts-with on it: use an exact value"
-            ),
-            Error::InvalidValue {
-                field,
-                value: _,
-                reason,
-            } => write!(f, "invalid value for `{field}`: {reason}"),
-            Error::FilenameInExactValue { field } => write!(
-                f,
-                "`{field}` has `${{filename}}` in an exact-match value; S3 replaces it with the file's name \
-                 before checking, so the condition can never match: use starts-with on the part before it"
-            ),
-            Error::DuplicateCondition { field } => write!(
-                f,
-                "more than one condition on `{field}`; keep one (the stricter one already implies the other)"
-            ),
-            Error::ContradictoryConditions { field, reason } => write!(
-                f,
-                "contradictory conditions on `{field}`: {reason}; no upload could satisfy both, keep one"
-            ),
-            Error::UnsatisfiableConditions { field, reason } => write!(
-                f,
-                "no form S3 accepts meets the conditions on `{field}`: {reason}"
-            ),
-            Error::InvalidContentLengthRange { min, max, reason } => {
-                write!(f, "invalid content-length-range {min}..={max}: {reason}")
-            }
+            Error::Rule(rule) => rule.fmt(f),
             Error::MissingCondition { field } => {
                 match crate::rules::REQUIRED_CONDITIONS.iter().find(|r| r.field == *field) {
                     Some(required) => f.write_str(&required.message()),
@@ -249,3 +176,9 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+impl From<crate::rules::RuleError> for Error {
+    fn from(rule: crate::rules::RuleError) -> Error {
+        Error::Rule(rule)
+    }
+}

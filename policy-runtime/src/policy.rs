@@ -382,13 +382,13 @@ impl PolicyBuilder {
     /// The exact object key.
     ///
     /// ```
-    /// # use policy_runtime::{Error, Policy};
+    /// # use policy_runtime::{rules::RuleError, Error, Policy};
     /// # use time::Duration;
     /// let policy = Policy::builder().bucket("examplebucket")?.key("reports/2026.csv")?
     ///     .expires_in(Duration::minutes(10)).build()?;
     /// assert_eq!(policy.key_condition().unwrap().to_string(), r#"{"key": "reports/2026.csv"}"#);
     /// // S3 fills in `${filename}` before matching, so an exact key cannot hold it:
-    /// assert!(matches!(Policy::builder().key("u/${filename}"), Err(Error::FilenameInExactValue { .. })));
+    /// assert!(matches!(Policy::builder().key("u/${filename}"), Err(Error::Rule(RuleError::FilenameInExactValue { .. }))));
     /// # Ok::<(), policy_runtime::Error>(())
     /// ```
     pub fn key(self, key: impl Into<String>) -> Result<Self, Error> {
@@ -563,12 +563,12 @@ impl PolicyBuilder {
     /// after it is signed, as `post_policy!` does.
     ///
     /// ```
-    /// # use policy_runtime::{Error, Policy};
+    /// # use policy_runtime::{rules::RuleError, Error, Policy};
     /// # use time::Duration;
     /// # let base = Policy::builder().bucket("examplebucket")?.key("a.txt")?.expires_in(Duration::minutes(10));
     /// assert!(base.clone().build().is_ok());
     /// let contradictory = base.key_starts_with("b/")?.build();
-    /// assert!(matches!(contradictory, Err(Error::ContradictoryConditions { .. })));
+    /// assert!(matches!(contradictory, Err(Error::Rule(RuleError::ContradictoryConditions { .. }))));
     /// let no_key = Policy::builder().bucket("examplebucket")?.expires_in(Duration::minutes(10));
     /// assert_eq!(no_key.build().unwrap_err(), Error::MissingCondition { field: "key" });
     /// # Ok::<(), policy_runtime::Error>(())
@@ -583,6 +583,7 @@ impl PolicyBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::RuleError;
 
     fn base() -> PolicyBuilder {
         Policy::builder()
@@ -630,7 +631,10 @@ mod tests {
             .key_starts_with("b/")
             .unwrap()
             .build();
-        assert!(matches!(p, Err(Error::ContradictoryConditions { .. })));
+        assert!(matches!(
+            p,
+            Err(Error::Rule(RuleError::ContradictoryConditions { .. }))
+        ));
     }
 
     #[test]

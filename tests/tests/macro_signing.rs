@@ -3,7 +3,8 @@
 //! when signing, and run extensions.
 
 use policy_runtime::{
-    post_policy, Credentials, Error, Policy, PostPolicy, Region, SignOptions, SignedPost, Signer,
+    post_policy, rules::RuleError, Credentials, Error, Policy, PostPolicy, Region, SignOptions,
+    SignedPost, Signer,
 };
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
@@ -237,7 +238,7 @@ fn a_runtime_bucket_is_checked_like_a_written_one() {
     };
     let err = upload.sign_at(&signer(), NOW).unwrap_err();
     assert!(
-        matches!(&err, Error::InvalidValue { field, .. } if field == "bucket"),
+        matches!(&err, Error::Rule(RuleError::InvalidValue { field, .. }) if field == "bucket"),
         "{err}"
     );
 }
