@@ -184,18 +184,10 @@ pub const META_PREFIX: &str = "x-amz-meta-";
 /// ```
 pub const IGNORE_PREFIX: &str = "x-ignore-";
 
-/// Fields whose value is a secret: S3 uses it (the SSE-C customer key
-/// encrypts the object) but never stores it, returns it or logs it; only
-/// its MD5 (`x-amz-server-side-encryption-customer-key-MD5`) is kept and
-/// echoed.
-///
-/// ```
-/// # use policy_rules::SECRET_FIELDS;
-/// assert_eq!(SECRET_FIELDS, ["x-amz-server-side-encryption-customer-key"]);
-/// ```
-pub const SECRET_FIELDS: &[&str] = &["x-amz-server-side-encryption-customer-key"];
-
-/// Whether the field `name` (any case) is one of [`SECRET_FIELDS`].
+/// Whether the field `name` (any case) holds a secret ([`Kept::Secret`]):
+/// S3 uses it (the SSE-C customer key encrypts the object) but never
+/// stores it, returns it or logs it; only its MD5
+/// (`x-amz-server-side-encryption-customer-key-MD5`) is kept and echoed.
 ///
 /// ```
 /// # use policy_rules::is_secret;
@@ -203,7 +195,7 @@ pub const SECRET_FIELDS: &[&str] = &["x-amz-server-side-encryption-customer-key"
 /// assert!(!is_secret("x-amz-server-side-encryption-customer-key-MD5"));
 /// ```
 pub fn is_secret(name: &str) -> bool {
-    SECRET_FIELDS.iter().any(|s| s.eq_ignore_ascii_case(name))
+    matches!(lookup(name), Some(FieldKind::Known(spec)) if spec.kept == Kept::Secret)
 }
 
 /// The placeholder S3 replaces with the uploaded file's name.
@@ -299,15 +291,60 @@ pub enum ValueRule {
     Tagging,
 }
 
+/// What S3 does with a field's value when it accepts a form.
+///
+/// ```
+/// use policy_rules::{by_ident, Kept};
+/// let kept = |ident| by_ident(ident).unwrap().kept;
+/// assert_eq!(kept("cache_control"), Kept::Header);
+/// assert_eq!(kept("sse_customer_key"), Kept::Secret);
+/// assert_eq!(kept("bucket"), Kept::Bucket);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kept {
+    /// Names the object: `key`.
+    Key,
+    /// Not read from the form: S3 takes the bucket from the URL posted to.
+    Bucket,
+    /// The object's content type.
+    ContentType,
+    /// Stored with the object and sent back as a header on `GET`
+    /// (`Cache-Control`, encryption, storage class, object lock, ...).
+    Header,
+    /// The object's canned ACL.
+    Acl,
+    /// The object's tags, kept beside it (a `GET` tells how many).
+    Tagging,
+    /// Checked against the bytes, then stored (`x-amz-checksum-*`).
+    Checksum,
+    /// Chooses the status of the answer (`success_action_status`).
+    Status,
+    /// Where the browser is sent after the upload; S3 prefers
+    /// `success_action_redirect` over `redirect`.
+    Redirect {
+        /// Whether this field wins when both are sent.
+        preferred: bool,
+    },
+    /// Used, never stored, returned or logged: the SSE-C customer key.
+    Secret,
+    /// The signed policy and its signature: read verbatim (`${filename}`
+    /// is not replaced in them) and consumed by authentication.
+    Signature,
+    /// Consumed by the request itself: the signer's fields and the file.
+    Form,
+}
+
 /// One form field S3 knows, and its rules.
 ///
 /// ```
 /// use policy_rules::{lookup, FieldKind, FieldSpec, Role, ValueRule};
 /// let Some(FieldKind::Known(spec)) = lookup("SUCCESS_ACTION_REDIRECT") else { panic!() };
-/// let FieldSpec { name, ident, starts_with, value, role } = spec;
+/// let FieldSpec { name, ident, starts_with, value, role, kept, refused_with } = spec;
 /// assert_eq!((*name, *ident), ("success_action_redirect", "success_action_redirect"));
 /// assert!(*starts_with);
 /// assert_eq!((*value, *role), (ValueRule::HttpUrl, Role::User));
+/// assert_eq!(*kept, policy_rules::Kept::Redirect { preferred: true });
+/// assert_eq!(*refused_with, None); // S3 ignores a redirect it cannot follow
 /// ```
 #[derive(Debug, PartialEq, Eq)]
 pub struct FieldSpec {
@@ -321,6 +358,26 @@ pub struct FieldSpec {
     pub value: ValueRule,
     /// Who sets it.
     pub role: Role,
+    /// What S3 does with its value when it accepts a form.
+    pub kept: Kept,
+    /// The error code S3 answers when a signed form's value breaks
+    /// [`value`](FieldSpec::value) (S3 checks it as it stores the object);
+    /// `None` when S3 does not refuse such a value (it ignores a redirect
+    /// it cannot follow, answers 204 for an unknown status, ...).
+    pub refused_with: Option<&'static str>,
+}
+
+impl FieldSpec {
+    const fn kept(self, kept: Kept) -> FieldSpec {
+        FieldSpec { kept, ..self }
+    }
+
+    const fn refused_with(self, code: &'static str) -> FieldSpec {
+        FieldSpec {
+            refused_with: Some(code),
+            ..self
+        }
+    }
 }
 
 const fn user(
@@ -335,6 +392,8 @@ const fn user(
         starts_with,
         value,
         role: Role::User,
+        kept: Kept::Header,
+        refused_with: None,
     }
 }
 
@@ -345,6 +404,8 @@ const fn managed(name: &'static str, ident: &'static str, role: Role) -> FieldSp
         starts_with: false,
         value: ValueRule::Any,
         role,
+        kept: Kept::Form,
+        refused_with: None,
     }
 }
 
@@ -380,11 +441,13 @@ const LEGAL_HOLD: &[&str] = &["ON", "OFF"];
 /// assert!(!FIELDS.iter().any(|f| f.name == "Content-MD5"));
 /// ```
 pub static FIELDS: &[FieldSpec] = &[
-    user("bucket", "bucket", false, ValueRule::Bucket),
-    user("key", "key", true, ValueRule::Key),
-    user("acl", "acl", true, ValueRule::OneOf(CANNED_ACLS)),
+    user("bucket", "bucket", false, ValueRule::Bucket).kept(Kept::Bucket),
+    user("key", "key", true, ValueRule::Key).kept(Kept::Key),
+    user("acl", "acl", true, ValueRule::OneOf(CANNED_ACLS))
+        .kept(Kept::Acl)
+        .refused_with("InvalidArgument"),
     user("Cache-Control", "cache_control", true, ValueRule::Any),
-    user("Content-Type", "content_type", true, ValueRule::Any),
+    user("Content-Type", "content_type", true, ValueRule::Any).kept(Kept::ContentType),
     user(
         "Content-Disposition",
         "content_disposition",
@@ -398,20 +461,24 @@ pub static FIELDS: &[FieldSpec] = &[
         "success_action_redirect",
         true,
         ValueRule::HttpUrl,
-    ),
-    user("redirect", "redirect", true, ValueRule::HttpUrl),
+    )
+    .kept(Kept::Redirect { preferred: true }),
+    user("redirect", "redirect", true, ValueRule::HttpUrl)
+        .kept(Kept::Redirect { preferred: false }),
     user(
         "success_action_status",
         "success_action_status",
         false,
         ValueRule::OneOf(SUCCESS_STATUSES),
-    ),
+    )
+    .kept(Kept::Status),
     user(
         "x-amz-server-side-encryption",
         "server_side_encryption",
         false,
         ValueRule::OneOf(SSE),
-    ),
+    )
+    .refused_with("InvalidArgument"),
     user(
         "x-amz-server-side-encryption-aws-kms-key-id",
         "sse_kms_key_id",
@@ -429,19 +496,22 @@ pub static FIELDS: &[FieldSpec] = &[
         "sse_bucket_key_enabled",
         false,
         ValueRule::OneOf(BOOL),
-    ),
+    )
+    .refused_with("InvalidArgument"),
     user(
         "x-amz-server-side-encryption-customer-algorithm",
         "sse_customer_algorithm",
         false,
         ValueRule::OneOf(SSE_C),
-    ),
+    )
+    .refused_with("InvalidArgument"),
     user(
         "x-amz-server-side-encryption-customer-key",
         "sse_customer_key",
         false,
         ValueRule::Any,
-    ),
+    )
+    .kept(Kept::Secret),
     user(
         "x-amz-server-side-encryption-customer-key-MD5",
         "sse_customer_key_md5",
@@ -453,74 +523,87 @@ pub static FIELDS: &[FieldSpec] = &[
         "storage_class",
         false,
         ValueRule::OneOf(STORAGE_CLASSES),
-    ),
-    user("tagging", "tagging", true, ValueRule::Tagging),
+    )
+    .refused_with("InvalidStorageClass"),
+    user("tagging", "tagging", true, ValueRule::Tagging)
+        .kept(Kept::Tagging)
+        .refused_with("MalformedXML"),
     user(
         "x-amz-website-redirect-location",
         "website_redirect_location",
         false,
         ValueRule::RedirectLocation,
-    ),
+    )
+    .refused_with("InvalidArgument"),
     user(
         "x-amz-checksum-algorithm",
         "checksum_algorithm",
         false,
         ValueRule::OneOf(CHECKSUM_ALGORITHMS),
-    ),
+    )
+    .kept(Kept::Checksum),
     user(
         "x-amz-checksum-crc32",
         "checksum_crc32",
         false,
         ValueRule::Digest(ChecksumAlgorithm::Crc32),
-    ),
+    )
+    .kept(Kept::Checksum),
     user(
         "x-amz-checksum-crc32c",
         "checksum_crc32c",
         false,
         ValueRule::Digest(ChecksumAlgorithm::Crc32c),
-    ),
+    )
+    .kept(Kept::Checksum),
     user(
         "x-amz-checksum-crc64nvme",
         "checksum_crc64nvme",
         false,
         ValueRule::Digest(ChecksumAlgorithm::Crc64Nvme),
-    ),
+    )
+    .kept(Kept::Checksum),
     user(
         "x-amz-checksum-sha1",
         "checksum_sha1",
         false,
         ValueRule::Digest(ChecksumAlgorithm::Sha1),
-    ),
+    )
+    .kept(Kept::Checksum),
     user(
         "x-amz-checksum-sha256",
         "checksum_sha256",
         false,
         ValueRule::Digest(ChecksumAlgorithm::Sha256),
-    ),
+    )
+    .kept(Kept::Checksum),
     user(
         "x-amz-object-lock-mode",
         "object_lock_mode",
         false,
         ValueRule::OneOf(LOCK_MODES),
-    ),
+    )
+    .refused_with("InvalidArgument"),
     user(
         "x-amz-object-lock-retain-until-date",
         "object_lock_retain_until_date",
         false,
         ValueRule::Timestamp,
-    ),
+    )
+    .refused_with("InvalidArgument"),
     user(
         "x-amz-object-lock-legal-hold",
         "object_lock_legal_hold",
         false,
         ValueRule::OneOf(LEGAL_HOLD),
-    ),
+    )
+    .refused_with("InvalidArgument"),
     managed("x-amz-algorithm", "algorithm", Role::Signer),
     managed("x-amz-credential", "credential", Role::Signer),
     managed("x-amz-date", "date", Role::Signer),
     managed("x-amz-security-token", "security_token", Role::Signer),
-    managed("policy", "policy", Role::Reserved),
-    managed("x-amz-signature", "signature", Role::Reserved),
+    managed("policy", "policy", Role::Reserved).kept(Kept::Signature),
+    managed("x-amz-signature", "signature", Role::Reserved).kept(Kept::Signature),
     managed("file", "file", Role::Reserved),
 ];
 

@@ -2,7 +2,7 @@
 
 use super::prepare::Prepared;
 use super::{Checksum, Rejection, S3ErrorCode};
-use crate::rules::{self, FieldKind, Role, ValueRule};
+use crate::rules::{self, FieldKind, Kept, Role};
 
 /// An accepted upload: what S3 stores and how it answers.
 ///
@@ -31,7 +31,7 @@ use crate::rules::{self, FieldKind, Role, ValueRule};
 /// # Ok::<(), policy_runtime::Error>(())
 /// ```
 ///
-/// `Debug` shows the values of secret fields ([`rules::SECRET_FIELDS`], the
+/// `Debug` shows the values of secret fields ([`Kept::Secret`], the
 /// SSE-C customer key) as `<redacted>`.
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -134,13 +134,6 @@ pub(crate) fn accept(form: &Prepared<'_>) -> Result<Accepted, Rejection> {
                     .push((name.to_ascii_lowercase(), value.into()));
                 continue;
             }
-            // Checked together below.
-            Some(FieldKind::Known(spec))
-                if matches!(spec.value, ValueRule::Digest(_))
-                    || spec.name == rules::CHECKSUM_ALGORITHM_FIELD =>
-            {
-                continue
-            }
             Some(FieldKind::Known(spec)) if spec.role == Role::User => spec,
             _ => continue,
         };
@@ -150,8 +143,13 @@ pub(crate) fn accept(form: &Prepared<'_>) -> Result<Accepted, Rejection> {
             reason,
             code,
         };
-        match spec.name {
-            "key" => {
+        if let Some(code) = spec.refused_with {
+            let code =
+                S3ErrorCode::named(code).expect("the rule table names S3 codes this crate has");
+            spec.value.check(value).map_err(|r| invalid(r, code))?;
+        }
+        match spec.kept {
+            Kept::Key => {
                 if value.is_empty() {
                     return Err(invalid(
                         "an object key cannot be empty".into(),
@@ -170,53 +168,32 @@ pub(crate) fn accept(form: &Prepared<'_>) -> Result<Accepted, Rejection> {
                 }
                 accepted.key = value.into();
             }
-            "bucket" => {}
-            "Content-Type" => accepted.content_type = Some(value.into()),
-            "acl" => {
-                spec.value
-                    .check(value)
-                    .map_err(|r| invalid(r, S3ErrorCode::InvalidArgument))?;
-                accepted.acl = Some(value.into());
-            }
-            "success_action_status" => {
-                if let Ok(status) = value.parse::<u16>() {
-                    if spec.value.check(value).is_ok() {
-                        accepted.success_action_status = status;
-                    }
+            Kept::ContentType => accepted.content_type = Some(value.into()),
+            Kept::Acl => accepted.acl = Some(value.into()),
+            Kept::Tagging => accepted.tagging = Some(value.into()),
+            // An invalid status is as if the field were absent.
+            Kept::Status => {
+                if let (Ok(status), Ok(())) = (value.parse::<u16>(), spec.value.check(value)) {
+                    accepted.success_action_status = status;
                 }
             }
             // S3 redirects only to an absolute http(s) URL; any other
             // value is as if the field were absent.
-            "success_action_redirect" if spec.value.check(value).is_ok() => {
-                redirect = Some(value.to_string())
-            }
-            "redirect" if spec.value.check(value).is_ok() => {
-                accepted.redirect = Some(value.into());
-            }
-            "success_action_redirect" | "redirect" => {}
-            "tagging" => {
-                spec.value
-                    .check(value)
-                    .map_err(|r| invalid(r, S3ErrorCode::MalformedXML))?;
-                accepted.tagging = Some(value.into());
-            }
-            "x-amz-storage-class" => {
-                spec.value
-                    .check(value)
-                    .map_err(|r| invalid(r, S3ErrorCode::InvalidStorageClass))?;
-                accepted.headers.push((spec.name.into(), value.into()));
-            }
-            _ => {
-                if matches!(
-                    spec.value,
-                    ValueRule::OneOf(_) | ValueRule::Timestamp | ValueRule::RedirectLocation
-                ) {
-                    spec.value
-                        .check(value)
-                        .map_err(|r| invalid(r, S3ErrorCode::InvalidArgument))?;
+            Kept::Redirect { preferred } if spec.value.check(value).is_ok() => {
+                if preferred {
+                    redirect = Some(value.to_string());
+                } else {
+                    accepted.redirect = Some(value.into());
                 }
-                accepted.headers.push((spec.name.into(), value.into()));
             }
+            // The secret is for the server to use; `Debug` redacts it.
+            Kept::Header | Kept::Secret => accepted.headers.push((spec.name.into(), value.into())),
+            // Checked together below; the rest are not the form's to set.
+            Kept::Checksum
+            | Kept::Redirect { .. }
+            | Kept::Bucket
+            | Kept::Signature
+            | Kept::Form => {}
         }
     }
     if redirect.is_some() {

@@ -7,7 +7,7 @@ use super::names;
 use super::prepare::{canonical, Prepared};
 use super::Rejection;
 use crate::document::RawCondition;
-use crate::rules::{self, FieldKind, Role};
+use crate::rules::{self, FieldKind, Kept, Role};
 use crate::Condition;
 
 /// A condition as the checks read it: names as written, compared
@@ -159,12 +159,14 @@ pub(crate) fn failures<C: Checked>(
         let Some(field) = view.field() else {
             continue;
         };
-        let position = form.find(field).position;
+        let found = form.find(field);
+        let position = found.position;
         if let Some(c) = position.and_then(|i| covered.get_mut(i)) {
             *c = true;
         }
         // The bucket is where the form was posted, not a form field.
-        let value = if field.eq_ignore_ascii_case("bucket") {
+        let value = if matches!(found.kind, Some(FieldKind::Known(spec)) if spec.kept == Kept::Bucket)
+        {
             Some(form.bucket)
         } else {
             position.and_then(|i| form.fields.get(i)).map(|f| &*f.value)
@@ -183,7 +185,7 @@ pub(crate) fn failures<C: Checked>(
         push!(Rejection::PolicyLacksCondition { field: "bucket" });
     }
     for (field, covered) in form.fields.iter().zip(covered.iter()) {
-        if !covered && !names::exempt(field.sent_name, field.kind) {
+        if !covered && !names::exempt(field.kind) {
             push!(Rejection::ExtraField {
                 field: field.sent_name.into(),
                 value: field.raw.into(),

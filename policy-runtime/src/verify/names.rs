@@ -4,7 +4,7 @@
 use std::hash::{Hash, Hasher};
 use std::sync::OnceLock;
 
-use crate::rules::{self, FieldKind, FIELDS, IGNORE_PREFIX, META_PREFIX};
+use crate::rules::{self, FieldKind, Kept, Role, FIELDS, IGNORE_PREFIX, META_PREFIX};
 
 /// The longest field name the length table covers; [`FIELDS`] has none
 /// longer (else [`lookup`] falls back to [`rules::lookup`]).
@@ -180,35 +180,20 @@ fn lower(w: u64) -> u64 {
     w | (upper >> 2)
 }
 
-/// Whether S3 needs no condition for a field: `policy`, `x-amz-signature`,
-/// `file` and `x-ignore-*`.
-pub(crate) fn exempt(name: &str, kind: Option<FieldKind<'_>>) -> bool {
+/// Whether S3 needs no condition for a field: the reserved ones (`policy`,
+/// `x-amz-signature`, `file`) and `x-ignore-*`.
+pub(crate) fn exempt(kind: Option<FieldKind<'_>>) -> bool {
     match kind {
-        Some(FieldKind::Known(spec)) => is_unsigned(spec.name),
+        Some(FieldKind::Known(spec)) => spec.role == Role::Reserved,
         Some(FieldKind::Ignored) => true,
-        Some(FieldKind::Meta(_)) => false,
-        None => ["x-amz-signature", "file", "policy"]
-            .iter()
-            .any(|n| n.eq_ignore_ascii_case(name)),
+        Some(FieldKind::Meta(_)) | None => false,
     }
-}
-
-/// `policy`, `x-amz-signature` or `file`: the fields the policy cannot
-/// cover (canonical spelling).
-fn is_unsigned(canonical: &str) -> bool {
-    matches!(canonical, "x-amz-signature" | "file" | "policy")
 }
 
 /// Whether a field's value is taken verbatim, `${filename}` and all:
-/// `policy` and `x-amz-signature`.
-pub(crate) fn is_verbatim(name: &str, kind: Option<FieldKind<'_>>) -> bool {
-    match kind {
-        Some(FieldKind::Known(spec)) => matches!(spec.name, "policy" | "x-amz-signature"),
-        Some(_) => false,
-        None => ["policy", "x-amz-signature"]
-            .iter()
-            .any(|n| n.eq_ignore_ascii_case(name)),
-    }
+/// the policy and its signature ([`Kept::Signature`]).
+pub(crate) fn is_verbatim(kind: Option<FieldKind<'_>>) -> bool {
+    matches!(kind, Some(FieldKind::Known(spec)) if spec.kept == Kept::Signature)
 }
 
 /// A name that hashes and compares as S3 compares field names: ASCII
@@ -365,14 +350,8 @@ mod tests {
             ("x-amz-security-token", false, false),
         ] {
             let kind = resolve(name).kind;
-            assert_eq!(exempt(name, kind), exempt_, "{name}");
-            assert_eq!(
-                exempt(name, None),
-                exempt_ && !name.starts_with("x-ignore"),
-                "{name}"
-            );
-            assert_eq!(is_verbatim(name, kind), verbatim, "{name}");
-            assert_eq!(is_verbatim(name, None), verbatim, "{name}");
+            assert_eq!(exempt(kind), exempt_, "{name}");
+            assert_eq!(is_verbatim(kind), verbatim, "{name}");
         }
     }
 

@@ -145,7 +145,7 @@ pub(crate) fn prepare(form: &Submission) -> Result<Prepared<'_>, Rejection> {
                 field: sent_name.into(),
             });
         }
-        let value = if names::is_verbatim(sent_name, resolved.kind) {
+        let value = if names::is_verbatim(resolved.kind) {
             Cow::Borrowed(raw)
         } else {
             let count = placeholders(raw).count() as u64;

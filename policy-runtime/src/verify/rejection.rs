@@ -52,6 +52,36 @@ pub enum S3ErrorCode {
 }
 
 impl S3ErrorCode {
+    /// The code named `code` (as in S3's XML and the rule table's
+    /// [`refused_with`](crate::rules::FieldSpec::refused_with)), if it is one of these.
+    ///
+    /// ```
+    /// # use policy_runtime::verify::S3ErrorCode;
+    /// assert_eq!(S3ErrorCode::named("MalformedXML"), Some(S3ErrorCode::MalformedXML));
+    /// assert_eq!(S3ErrorCode::named("NoSuchCode"), None);
+    /// ```
+    pub fn named(code: &str) -> Option<S3ErrorCode> {
+        use S3ErrorCode::*;
+        [
+            AccessDenied,
+            SignatureDoesNotMatch,
+            InvalidAccessKeyId,
+            InvalidToken,
+            InvalidPolicyDocument,
+            EntityTooLarge,
+            EntityTooSmall,
+            InvalidArgument,
+            MaxPostPreDataLengthExceeded,
+            KeyTooLongError,
+            InvalidStorageClass,
+            InvalidRequest,
+            BadDigest,
+            MalformedXML,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == code)
+    }
+
     /// The code as it appears in S3's XML error body.
     ///
     /// ```

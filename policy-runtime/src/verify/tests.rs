@@ -942,3 +942,17 @@ fn conditions_no_form_meets_fail_the_form() {
     let form = form_for(r#", ["content-length-range", 1.5, 10]"#, &[("key", "u/a")]).file("a", 1);
     assert_eq!(refused(&form).code(), S3ErrorCode::InvalidPolicyDocument);
 }
+
+#[test]
+fn every_code_the_rule_table_names_is_an_s3_error_code() {
+    for spec in crate::rules::FIELDS {
+        if let Some(code) = spec.refused_with {
+            assert_eq!(
+                S3ErrorCode::named(code).map(S3ErrorCode::as_str),
+                Some(code),
+                "{}",
+                spec.name
+            );
+        }
+    }
+}
