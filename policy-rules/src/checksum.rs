@@ -137,44 +137,45 @@ impl ChecksumAlgorithm {
     /// assert!(ChecksumAlgorithm::Crc32.check_value("y/Q5Jh==").is_err()); // stray bits
     /// ```
     pub fn check_value(self, value: &str) -> Result<(), String> {
-        let len = self.digest_len();
-        let encoded = 4 * len.div_ceil(3);
-        let padding = (3 - len % 3) % 3;
-        let example = "A".repeat(encoded - padding) + &"=".repeat(padding);
-        let expected = || {
-            format!(
-                "a {} checksum is the base64 of its {len}-byte digest: {encoded} characters \
-                 such as `{example}`",
-                self.name()
-            )
-        };
-        if value.len() != encoded {
-            return Err(format!("{}, not {} characters", expected(), value.len()));
-        }
-        let (data, pad) = value.as_bytes().split_at(encoded - padding);
-        if pad.iter().any(|&c| c != b'=') {
-            return Err(format!("{}; it must end in {padding} `=`", expected()));
-        }
-        let mut last = 0;
-        for &c in data {
-            last = sextet(c).ok_or_else(|| {
-                format!(
-                    "{}; {:?} is not a base64 character (A-Z, a-z, 0-9, `+`, `/`)",
-                    expected(),
-                    char::from(c)
-                )
-            })?;
-        }
-        let stray_bits = data.len() * 6 - len * 8;
-        if last & ((1 << stray_bits) - 1) != 0 {
-            return Err(format!(
-                "{}; its last character carries bits beyond the digest, so it is not the \
-                 canonical spelling of any digest",
-                expected()
-            ));
-        }
-        Ok(())
+        let what = format!("a {} checksum is the base64 of its", self.name());
+        check_base64(value, self.digest_len(), &what, "digest")
     }
+}
+
+/// Checks that `value` is the canonical padded standard base64 of exactly
+/// `len` bytes; the error starts "`what` `len`-byte `thing`: ...".
+pub(crate) fn check_base64(value: &str, len: usize, what: &str, thing: &str) -> Result<(), String> {
+    let encoded = 4 * len.div_ceil(3);
+    let padding = (3 - len % 3) % 3;
+    let example = "A".repeat(encoded - padding) + &"=".repeat(padding);
+    let expected =
+        || format!("{what} {len}-byte {thing}: {encoded} characters such as `{example}`");
+    if value.len() != encoded {
+        return Err(format!("{}, not {} characters", expected(), value.len()));
+    }
+    let (data, pad) = value.as_bytes().split_at(encoded - padding);
+    if pad.iter().any(|&c| c != b'=') {
+        return Err(format!("{}; it must end in {padding} `=`", expected()));
+    }
+    let mut last = 0;
+    for &c in data {
+        last = sextet(c).ok_or_else(|| {
+            format!(
+                "{}; {:?} is not a base64 character (A-Z, a-z, 0-9, `+`, `/`)",
+                expected(),
+                char::from(c)
+            )
+        })?;
+    }
+    let stray_bits = data.len() * 6 - len * 8;
+    if last & ((1 << stray_bits) - 1) != 0 {
+        return Err(format!(
+            "{}; its last character carries bits beyond the {thing}, so it is not the \
+             canonical spelling of any {thing}",
+            expected()
+        ));
+    }
+    Ok(())
 }
 
 /// The value of a standard base64 character.

@@ -4,6 +4,7 @@
 //! rule is a [`RuleError`] with the one message that rule has; `post_policy!`
 //! points it at the tokens at fault, the runtime returns it as an error.
 
+use std::collections::hash_map::{Entry, HashMap};
 use std::fmt;
 
 use crate::{
@@ -140,6 +141,14 @@ impl fmt::Display for RuleError {
 impl std::error::Error for RuleError {}
 
 /// A condition's value as the checks see it.
+///
+/// ```
+/// use policy_rules::{check_condition, ConditionValue};
+/// // `key = "u/{id}/${filename}"`: only the text before `{id}` is known.
+/// let partial = ConditionValue::Partial { leading: "u/", has_filename: true };
+/// assert!(check_condition("key", false, partial).is_err());
+/// assert!(check_condition("key", true, partial).is_ok());
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ConditionValue<'a> {
     /// The whole value (or prefix, for starts-with).
@@ -207,6 +216,13 @@ pub fn check_condition(
 }
 
 /// One condition on a field, for [`same_field`] and [`check_set`].
+///
+/// ```
+/// use policy_rules::{same_field, Match, RuleError};
+/// let later = Match { starts_with: false, value: None }; // known at signing
+/// let earlier = Match { starts_with: true, value: Some("u/") };
+/// assert!(matches!(same_field("key", earlier, later), RuleError::DuplicateCondition { .. }));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Match<'a> {
     /// `starts-with` (else exact).
@@ -285,6 +301,12 @@ pub fn check_range(min: u64, max: u64) -> Result<(), RuleError> {
 }
 
 /// One of a policy's conditions, for [`check_set`].
+///
+/// ```
+/// use policy_rules::{check_set, SetItem};
+/// assert!(check_set(&[SetItem::Range]).is_empty());
+/// assert_eq!(check_set(&[SetItem::Range, SetItem::Range]).len(), 1);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SetItem<'a> {
     /// A condition on a field (canonical name).
@@ -316,17 +338,18 @@ pub enum SetItem<'a> {
 /// ```
 pub fn check_set(items: &[SetItem<'_>]) -> Vec<(usize, RuleError)> {
     let mut found = Vec::new();
-    let mut first: std::collections::HashMap<String, (usize, Match<'_>)> =
-        std::collections::HashMap::new();
+    // Each field's first condition: where, by lower-case name; and the
+    // fields in the order written, so that reports do not depend on hashing.
+    let mut first: HashMap<String, (usize, Match<'_>)> = HashMap::new();
+    let mut in_order: Vec<(&str, Match<'_>)> = Vec::new();
     let mut range = None;
     for (i, item) in items.iter().enumerate() {
         match *item {
             SetItem::Field(field, m) => match first.entry(field.to_ascii_lowercase()) {
-                std::collections::hash_map::Entry::Occupied(e) => {
-                    found.push((i, same_field(field, e.get().1, m)));
-                }
-                std::collections::hash_map::Entry::Vacant(e) => {
+                Entry::Occupied(e) => found.push((i, same_field(field, e.get().1, m))),
+                Entry::Vacant(e) => {
                     e.insert((i, m));
+                    in_order.push((field, m));
                 }
             },
             SetItem::Range if range.is_some() => found.push((i, RuleError::SecondSizeRange)),
@@ -337,9 +360,9 @@ pub fn check_set(items: &[SetItem<'_>]) -> Vec<(usize, RuleError)> {
     {
         found.push((at, RuleError::RedundantRedirect));
     }
-    let checksums = first.iter().map(|(field, (_, m))| {
+    let checksums = in_order.iter().map(|&(field, m)| {
         let exact = if m.starts_with { None } else { m.value };
-        (field.as_str(), exact)
+        (field, exact)
     });
     if let Err(problem) = check_checksum_conditions(checksums) {
         if let Some(&(at, _)) = first.get(&problem.field().to_ascii_lowercase()) {
