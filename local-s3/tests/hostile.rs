@@ -311,7 +311,7 @@ fn the_sse_c_key_is_never_stored_or_served_and_objects_are_served_inert() {
     let dir = temp_dir("secrets");
     let running = spawn(&dir);
     let key = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
-    let key_md5 = "zZ5FnqcIqUjVwvWmyog4zw==";
+    let key_md5 = "hRasmdxgYDKV3nvbahU1MA==";
     let policy = Policy::builder()
         .bucket(BUCKET)
         .unwrap()

@@ -289,6 +289,14 @@ pub enum ValueRule {
     Digest(ChecksumAlgorithm),
     /// The object's tags as an XML tag set (see [`check_tagging`]).
     Tagging,
+    /// The canonical padded base64 of exactly `bytes` bytes; S3 reads the
+    /// value as `of` (the SSE-C key and its MD5).
+    Base64 {
+        /// How many bytes the value encodes.
+        bytes: usize,
+        /// What those bytes are, for messages (`AES-256 key`).
+        of: &'static str,
+    },
 }
 
 /// What S3 does with a field's value when it accepts a form.
@@ -509,15 +517,23 @@ pub static FIELDS: &[FieldSpec] = &[
         "x-amz-server-side-encryption-customer-key",
         "sse_customer_key",
         false,
-        ValueRule::Any,
+        ValueRule::Base64 {
+            bytes: 32,
+            of: "AES-256 key",
+        },
     )
-    .kept(Kept::Secret),
+    .kept(Kept::Secret)
+    .refused_with("InvalidArgument"),
     user(
         "x-amz-server-side-encryption-customer-key-MD5",
         "sse_customer_key_md5",
         false,
-        ValueRule::Any,
-    ),
+        ValueRule::Base64 {
+            bytes: 16,
+            of: "MD5 digest of the customer key",
+        },
+    )
+    .refused_with("InvalidArgument"),
     user(
         "x-amz-storage-class",
         "storage_class",
@@ -830,6 +846,9 @@ impl ValueRule {
             }
             ValueRule::Digest(algorithm) => algorithm.check_value(value),
             ValueRule::Tagging => check_tagging(value).map(drop),
+            ValueRule::Base64 { bytes, of } => {
+                checksum::check_base64(value, bytes, "the value is the base64 of a", of)
+            }
             ValueRule::Timestamp => {
                 time::OffsetDateTime::parse(value, &time::format_description::well_known::Rfc3339)
                     .map(drop)
@@ -955,6 +974,34 @@ mod tests {
             "x-amz-server-side-encryption",
         ] {
             assert!(!sw(n), "{n}");
+        }
+    }
+
+    #[test]
+    fn sse_c_values_are_the_base64_of_a_key_and_its_md5() {
+        let key = by_ident("sse_customer_key").unwrap().value;
+        let md5 = by_ident("sse_customer_key_md5").unwrap().value;
+        // base64 of `0123456789abcdef0123456789abcdef`, and of its MD5.
+        assert_eq!(
+            key.check("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="),
+            Ok(())
+        );
+        assert_eq!(md5.check("hRasmdxgYDKV3nvbahU1MA=="), Ok(()));
+        // A 16-byte (AES-128) key is not one AES256 can use.
+        let err = key.check("MDEyMzQ1Njc4OWFiY2RlZg==").unwrap_err();
+        assert!(err.contains("32-byte AES-256 key: 44 characters"), "{err}");
+        assert!(key.check("hRasmdxgYDKV3nvbahU1MA==").is_err());
+        assert!(md5
+            .check("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=")
+            .is_err());
+        assert!(md5.check("hRasmdxgYDKV3nvbahU1M!==").is_err());
+        assert!(md5.check("hRasmdxgYDKV3nvbahU1MB==").is_err(), "stray bits");
+        // Both are refused when a signed form carries such a value.
+        for ident in ["sse_customer_key", "sse_customer_key_md5"] {
+            assert_eq!(
+                by_ident(ident).unwrap().refused_with,
+                Some("InvalidArgument")
+            );
         }
     }
 

@@ -956,3 +956,30 @@ fn every_code_the_rule_table_names_is_an_s3_error_code() {
         }
     }
 }
+
+#[test]
+fn sse_c_values_s3_cannot_read_are_refused() {
+    let exact = |f: &str, v: &str| format!(r#", ["starts-with", "$key", ""], {{"{f}": "{v}"}}"#);
+    let key = "x-amz-server-side-encryption-customer-key";
+    let md5 = "x-amz-server-side-encryption-customer-key-MD5";
+    for (field, value) in [
+        (key, "MDEyMzQ1Njc4OWFiY2RlZg=="),
+        (key, "not a key"),
+        (md5, "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="),
+    ] {
+        let r = check(
+            &exact(field, value),
+            &[("key", "k"), (field, value)],
+            "a",
+            1,
+        )
+        .unwrap_err();
+        assert_eq!(
+            (r.code(), r.field()),
+            (S3ErrorCode::InvalidArgument, Some(field)),
+            "{field}: {value}"
+        );
+    }
+    let value = "hRasmdxgYDKV3nvbahU1MA==";
+    assert!(check(&exact(md5, value), &[("key", "k"), (md5, value)], "a", 1).is_ok());
+}
