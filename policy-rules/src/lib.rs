@@ -643,29 +643,6 @@ pub enum FieldKind<'a> {
     Ignored,
 }
 
-/// Looks a form-field name up, case-insensitively as S3 does.
-///
-/// Returns `None` for a name S3 does not know; see [`suggest`] for a
-/// "did you mean" hint.
-///
-/// ```
-/// use policy_rules::{lookup, FieldKind};
-/// assert!(matches!(lookup("X-Amz-Meta-Owner"), Some(FieldKind::Meta("Owner"))));
-/// assert!(lookup("content_type").is_none());
-/// ```
-pub fn lookup(name: &str) -> Option<FieldKind<'_>> {
-    if let Some(spec) = FIELDS.iter().find(|s| s.name.eq_ignore_ascii_case(name)) {
-        return Some(FieldKind::Known(spec));
-    }
-    if let Some(rest) = strip_prefix_ignore_case(name, META_PREFIX) {
-        return Some(FieldKind::Meta(rest));
-    }
-    if strip_prefix_ignore_case(name, IGNORE_PREFIX).is_some() {
-        return Some(FieldKind::Ignored);
-    }
-    None
-}
-
 /// Finds a field by its snake-case `post_policy!` name.
 ///
 /// ```
@@ -898,6 +875,7 @@ impl ValueRule {
 
 mod checksum;
 mod conditions;
+mod lookup;
 mod tagging;
 pub use checksum::{
     check_checksum_conditions, check_checksum_fields, ChecksumAlgorithm, ChecksumProblem,
@@ -906,6 +884,7 @@ pub use checksum::{
 pub use conditions::{
     check_condition, check_range, check_set, same_field, ConditionValue, Match, RuleError, SetItem,
 };
+pub use lookup::{lookup, lookup_known};
 pub use tagging::check_tagging;
 
 fn check_key(key: &str) -> Result<(), String> {

@@ -93,7 +93,7 @@ impl<'a> Prepared<'a> {
             None => self
                 .fields
                 .iter()
-                .position(|f| !f.slotted && names::same_name(f.sent_name, name)),
+                .position(|f| !f.slotted && f.sent_name.eq_ignore_ascii_case(name)),
         }
     }
 
@@ -138,7 +138,7 @@ pub(crate) fn prepare(form: &Submission) -> Result<Prepared<'_>, Rejection> {
             (None, Some(index)) => index.insert(Caseless(sent_name), here).is_some(),
             (None, None) => fields
                 .iter()
-                .any(|f| !f.slotted && names::same_name(f.sent_name, sent_name)),
+                .any(|f| !f.slotted && f.sent_name.eq_ignore_ascii_case(sent_name)),
         };
         if duplicate {
             return Err(Rejection::DuplicateField {
