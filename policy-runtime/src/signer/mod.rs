@@ -8,16 +8,17 @@ use base64::Engine as _;
 use time::{Date, OffsetDateTime};
 
 use crate::condition::FieldName;
-use crate::document::{Exact, ExpirationText, BASE64};
+use crate::document::{ExpirationText, BASE64};
 use crate::form::{ClientField, SignedPost};
-use crate::sigv4::{KeyedMac, Signature, SigningKey, ALGORITHM};
+use crate::sigv4::{Signature, SigningKey, ALGORITHM};
 use crate::template::{self, CondRef, Piece};
 use crate::{rules, Credentials, Endpoint, Error, Expiration, Policy, Region};
 
-const DATE_STAMP: &[time::format_description::FormatItem<'static>] =
-    time::macros::format_description!("[year][month][day]");
-const AMZ_DATE: &[time::format_description::FormatItem<'static>] =
-    time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
+mod dates;
+mod day;
+
+use dates::{amz_date, date_json, expiration_json};
+use day::Day;
 
 /// Signs policies with one set of credentials, for one region and endpoint.
 ///
@@ -48,70 +49,6 @@ pub struct Signer {
     region: Region,
     endpoint: Endpoint,
     day: Mutex<Option<Arc<Day>>>,
-}
-
-/// What signing needs for one UTC day, made by the day's first form: the
-/// signing key, keyed HMAC, and the signer's fields with their JSON.
-struct Day {
-    date: Date,
-    key: SigningKey,
-    mac: KeyedMac,
-    /// The `x-amz-credential` value.
-    credential: String,
-    /// `{"x-amz-algorithm":...},{"x-amz-credential":...}`, written by
-    /// `serde_json`.
-    head_json: Result<Vec<u8>, String>,
-    /// `,{"x-amz-security-token":...}` when there is a session token.
-    token_json: Result<Vec<u8>, String>,
-}
-
-impl Day {
-    fn new(date: Date, credentials: &Credentials, region: &Region) -> Day {
-        let stamp = Date::format(date, DATE_STAMP).unwrap_or_default();
-        let key = SigningKey::derive(
-            credentials.secret_access_key(),
-            &stamp,
-            region.as_str(),
-            "s3",
-        );
-        let access_key = credentials.access_key_id();
-        let mut credential =
-            String::with_capacity(access_key.len() + stamp.len() + region.as_str().len() + 20);
-        for part in [
-            access_key,
-            "/",
-            &stamp,
-            "/",
-            region.as_str(),
-            "/s3/aws4_request",
-        ] {
-            credential.push_str(part);
-        }
-        let write = |out: &mut Vec<u8>, name, value| {
-            serde_json::to_writer(out, &Exact(name, value)).map_err(|e| e.to_string())
-        };
-        let mut head = Vec::with_capacity(64 + credential.len());
-        let head_json = write(&mut head, "x-amz-algorithm", ALGORITHM)
-            .map(|()| head.push(b','))
-            .and_then(|()| write(&mut head, "x-amz-credential", &credential))
-            .map(|()| head);
-        let mut token = Vec::new();
-        let token_json = match credentials.session_token() {
-            Some(value) => {
-                token.push(b',');
-                write(&mut token, "x-amz-security-token", value).map(|()| token)
-            }
-            None => Ok(token),
-        };
-        Day {
-            date,
-            mac: KeyedMac::new(&key),
-            key,
-            credential,
-            head_json,
-            token_json,
-        }
-    }
 }
 
 /// Per-upload choices when signing: the clock and the object key.
@@ -599,95 +536,6 @@ fn form_key(condition: CondRef<'_>, chosen: Option<String>, out: &mut String) ->
     }
 }
 
-/// `YYYYMMDDTHHMMSSZ`, whose first part is the date stamp `YYYYMMDD`.
-enum AmzDate {
-    /// Years 0 to 9999, written digit by digit (the `time` formatter costs
-    /// more than the rest of the form's fields).
-    Digits([u8; 16]),
-    /// Other years, written by `time`.
-    Formatted(String),
-}
-
-impl AmzDate {
-    fn as_str(&self) -> &str {
-        match self {
-            // Only ASCII digits, `T` and `Z` are written.
-            AmzDate::Digits(bytes) => std::str::from_utf8(bytes).unwrap_or_default(),
-            AmzDate::Formatted(text) => text,
-        }
-    }
-
-    /// `YYYYMMDD`: all but `THHMMSSZ`.
-    #[cfg(test)]
-    fn date_stamp(&self) -> &str {
-        let text = self.as_str();
-        text.get(..text.len().saturating_sub(8)).unwrap_or_default()
-    }
-}
-
-fn amz_date(now: OffsetDateTime) -> Result<AmzDate, Error> {
-    if !(0..=9999).contains(&now.year()) {
-        return Ok(AmzDate::Formatted(
-            now.format(AMZ_DATE).map_err(out_of_range)?,
-        ));
-    }
-    let mut text = *b"00000000T000000Z";
-    put_digits(&mut text[0..4], now.year().unsigned_abs());
-    put_digits(&mut text[4..6], u8::from(now.month()).into());
-    put_digits(&mut text[6..8], now.day().into());
-    put_digits(&mut text[9..11], now.hour().into());
-    put_digits(&mut text[11..13], now.minute().into());
-    put_digits(&mut text[13..15], now.second().into());
-    Ok(AmzDate::Digits(text))
-}
-
-/// `{"x-amz-date":"YYYYMMDDTHHMMSSZ"}`, as `serde_json` writes it: byte by
-/// byte for digits (nothing to escape), else by `serde_json`.
-fn date_json(amz_date: &AmzDate, out: &mut Vec<u8>) -> Result<(), Error> {
-    match amz_date {
-        AmzDate::Digits(digits) => {
-            out.extend_from_slice(b"{\"x-amz-date\":\"");
-            out.extend_from_slice(digits);
-            out.extend_from_slice(b"\"}");
-            Ok(())
-        }
-        AmzDate::Formatted(text) => write_json(out, &Exact("x-amz-date", text)),
-    }
-}
-
-/// The expiration as the policy writes it, quoted:
-/// `"YYYY-MM-DDTHH:MM:SS.mmmZ"`, digit by digit for years 0 to 9999, else
-/// nothing (and `false`).
-fn expiration_json(at: OffsetDateTime, out: &mut Vec<u8>) -> bool {
-    if !(0..=9999).contains(&at.year()) {
-        return false;
-    }
-    let mut text = *b"\"0000-00-00T00:00:00.000Z\"";
-    put_digits(&mut text[1..5], at.year().unsigned_abs());
-    put_digits(&mut text[6..8], u8::from(at.month()).into());
-    put_digits(&mut text[9..11], at.day().into());
-    put_digits(&mut text[12..14], at.hour().into());
-    put_digits(&mut text[15..17], at.minute().into());
-    put_digits(&mut text[18..20], at.second().into());
-    put_digits(&mut text[21..24], at.millisecond().into());
-    out.extend_from_slice(&text);
-    true
-}
-
-/// The last `out.len()` decimal digits of `value`, zero-padded.
-fn put_digits(out: &mut [u8], mut value: u32) {
-    for digit in out.iter_mut().rev() {
-        *digit = b'0' + (value % 10) as u8;
-        value /= 10;
-    }
-}
-
-fn out_of_range(e: time::error::Format) -> Error {
-    Error::InvalidExpiration {
-        reason: format!("the signing time cannot be written as an S3 date: {e}"),
-    }
-}
-
 /// Writes `value` with `serde_json`.
 fn write_json(json: &mut Vec<u8>, value: &impl serde::Serialize) -> Result<(), Error> {
     serde_json::to_writer(json, value).map_err(json_error)
@@ -724,39 +572,6 @@ impl Clone for Signer {
             region: self.region.clone(),
             endpoint: self.endpoint.clone(),
             day: Mutex::new(None),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use time::macros::datetime;
-
-    #[test]
-    fn stamps_and_expiration_are_written_as_time_formats_them() {
-        for at in [
-            datetime!(2026-11-22 12:00 UTC),
-            datetime!(2015-12-29 23:59:59.999 UTC),
-            datetime!(0000-01-01 0:00 UTC),
-            datetime!(0987-06-05 4:03:02.001 UTC),
-            datetime!(9999-12-31 23:59:59.5 UTC),
-        ] {
-            let amz_date = amz_date(at).unwrap();
-            let mut fast = Vec::new();
-            date_json(&amz_date, &mut fast).unwrap();
-            let slow = serde_json::to_vec(&Exact("x-amz-date", amz_date.as_str())).unwrap();
-            assert_eq!(fast, slow);
-            let (date, amz) = (amz_date.date_stamp(), amz_date.as_str());
-            assert_eq!(date, at.format(DATE_STAMP).unwrap());
-            assert_eq!(amz, at.format(AMZ_DATE).unwrap());
-            let mut fast = Vec::new();
-            assert!(expiration_json(at, &mut fast));
-            let slow = serde_json::to_vec(&ExpirationText(at)).unwrap();
-            assert_eq!(
-                String::from_utf8(fast).unwrap(),
-                String::from_utf8(slow).unwrap()
-            );
         }
     }
 }
