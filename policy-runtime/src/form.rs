@@ -187,7 +187,8 @@ impl SignedPost {
     /// # Ok::<(), policy_runtime::Error>(())
     /// ```
     pub fn policy(&self) -> &str {
-        self.field("policy").unwrap_or_default()
+        self.field("policy")
+            .expect("the signer writes a policy field into every form")
     }
 
     /// The `x-amz-signature` field.
@@ -204,7 +205,8 @@ impl SignedPost {
     /// # Ok::<(), policy_runtime::Error>(())
     /// ```
     pub fn signature(&self) -> &str {
-        self.field("x-amz-signature").unwrap_or_default()
+        self.field("x-amz-signature")
+            .expect("the signer writes a signature field into every form")
     }
 
     /// When S3 stops accepting this form.
@@ -254,7 +256,7 @@ impl SignedPost {
     /// # Ok::<(), policy_runtime::Error>(())
     /// ```
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+        serde_json::to_string(self).expect("a form of strings always serializes")
     }
 
     /// An HTML `<form>` that uploads a file with these fields: method POST,
@@ -346,7 +348,9 @@ impl SignedPost {
 
     /// The text at `span`; spans come from this form's own writes.
     fn text(&self, span: Span) -> &str {
-        self.text.get(span.start..span.end).unwrap_or_default()
+        self.text
+            .get(span.start..span.end)
+            .expect("spans come from this form's own writes")
     }
 
     /// An empty form whose buffer holds `capacity` bytes and whose field
@@ -379,7 +383,9 @@ impl SignedPost {
 
     /// The text written to the buffer since `start`.
     pub(crate) fn written(&self, start: usize) -> &str {
-        self.text.get(start..).unwrap_or_default()
+        self.text
+            .get(start..)
+            .expect("marks come from this form's own writes")
     }
 
     /// The URL is what was written since `start`.

@@ -213,7 +213,8 @@ impl Policy {
     /// # Ok::<(), policy_runtime::Error>(())
     /// ```
     pub fn bucket(&self) -> &str {
-        self.exact("bucket").unwrap_or_default()
+        self.exact("bucket")
+            .expect("build() refuses a policy without an exact bucket")
     }
 
     /// The condition on `key` (exact or starts-with).

@@ -160,9 +160,8 @@ impl Signature {
 impl Signature {
     /// The lowercase hex S3 expects, written into `buf`.
     pub(crate) fn write_hex<'b>(&self, buf: &'b mut [u8; 64]) -> &'b str {
-        // 64 is exactly twice 32, and hex digits are ASCII.
-        let _ = hex::encode_to_slice(self.0, buf);
-        std::str::from_utf8(buf).unwrap_or_default()
+        hex::encode_to_slice(self.0, buf).expect("64 is exactly twice 32");
+        std::str::from_utf8(buf).expect("hex digits are ASCII")
     }
 }
 

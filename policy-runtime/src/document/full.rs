@@ -303,5 +303,5 @@ impl<'de> Deserialize<'de> for Bound {
 
 /// `text` as a JSON string.
 fn json_string(text: &str) -> String {
-    serde_json::to_string(text).unwrap_or_default()
+    serde_json::to_string(text).expect("a string always serializes")
 }

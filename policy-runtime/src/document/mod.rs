@@ -126,8 +126,7 @@ impl PolicyDocument {
     pub fn to_json(&self) -> String {
         let mut out = Vec::with_capacity(64 + 48 * self.conditions.len());
         self.write_json(&mut out);
-        // serde_json writes only valid UTF-8.
-        String::from_utf8(out).unwrap_or_default()
+        String::from_utf8(out).expect("serde_json writes UTF-8")
     }
 
     pub(crate) fn write_json(&self, out: &mut Vec<u8>) {

@@ -51,6 +51,7 @@ mod accepted;
 mod checksum;
 mod conditions;
 mod constant_time;
+mod filename;
 pub(crate) mod names;
 mod prepare;
 mod rejection;

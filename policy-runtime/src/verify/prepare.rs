@@ -4,10 +4,11 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
+use super::filename;
 use super::names::{self, Caseless, Fixed};
 use super::submission::{Submission, MAX_FORM_BYTES};
 use super::{Rejection, S3ErrorCode};
-use crate::rules::{FieldKind, FILENAME_PLACEHOLDER};
+use crate::rules::FieldKind;
 use crate::FieldName;
 
 /// The most bytes the form's values may take after `${filename}`
@@ -148,7 +149,7 @@ pub(crate) fn prepare(form: &Submission) -> Result<Prepared<'_>, Rejection> {
         let value = if names::is_verbatim(resolved.kind) {
             Cow::Borrowed(raw)
         } else {
-            let count = placeholders(raw).count() as u64;
+            let count = filename::placeholders(raw).count() as u64;
             let grown =
                 (raw.len() as u64).saturating_add(count.saturating_mul(filename.len() as u64));
             expanded = expanded.saturating_add(grown);
@@ -165,7 +166,7 @@ pub(crate) fn prepare(form: &Submission) -> Result<Prepared<'_>, Rejection> {
             if count == 0 || !substitutes {
                 Cow::Borrowed(raw)
             } else {
-                Cow::Owned(substitute(raw, filename))
+                Cow::Owned(filename::substitute(raw, filename))
             }
         };
         fields.push(Field {
@@ -188,61 +189,4 @@ pub(crate) fn prepare(form: &Submission) -> Result<Prepared<'_>, Rejection> {
         return Err(Rejection::MissingField { field: "key" });
     }
     Ok(prepared)
-}
-
-/// Where `${filename}` starts in `value`, left to right. The placeholder
-/// cannot overlap itself, so these are exactly the matches
-/// `str::matches` finds.
-fn placeholders(value: &str) -> impl Iterator<Item = usize> + '_ {
-    value.match_indices('$').map(|(i, _)| i).filter(move |&i| {
-        value
-            .get(i..)
-            .is_some_and(|rest| rest.starts_with(FILENAME_PLACEHOLDER))
-    })
-}
-
-/// `value` with every `${filename}` replaced by `filename`, as
-/// `str::replace` does.
-fn substitute(value: &str, filename: &str) -> String {
-    let mut out = String::with_capacity(value.len() + filename.len());
-    let mut done = 0;
-    for at in placeholders(value) {
-        out.push_str(value.get(done..at).unwrap_or_default());
-        out.push_str(filename);
-        done = at + FILENAME_PLACEHOLDER.len();
-    }
-    out.push_str(value.get(done..).unwrap_or_default());
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn substitution_is_str_replace() {
-        for value in [
-            "",
-            "$",
-            "${filename}",
-            "${filename}${filename}",
-            "a${filename}b$c${filename",
-            "$${filename}}",
-            "${file${filename}name}",
-            "é${filename}🎉$",
-        ] {
-            for name in ["", "a.png", "${filename}", "é"] {
-                assert_eq!(
-                    substitute(value, name),
-                    value.replace(FILENAME_PLACEHOLDER, name),
-                    "{value} {name}"
-                );
-            }
-            assert_eq!(
-                placeholders(value).count(),
-                value.matches(FILENAME_PLACEHOLDER).count(),
-                "{value}"
-            );
-        }
-    }
 }
