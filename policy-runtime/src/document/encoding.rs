@@ -19,6 +19,11 @@ pub(crate) fn decode_base64(policy: &str) -> Result<Vec<u8>, Error> {
 
 /// [`decode_base64`] into `buf` when the bytes fit, onto the heap when
 /// they do not.
+///
+/// What it buys: the verifier decodes every form's policy into a 1 KiB
+/// stack buffer; `bench/compare.sh`'s "verify one form" takes 2.89x the
+/// floor with it and 3.04x decoding onto the heap (five alternating runs,
+/// 2026-12-04). `tests` checks it against [`decode_base64`].
 pub(crate) fn decode_base64_in<'b>(
     policy: &str,
     buf: &'b mut [u8],
@@ -48,4 +53,20 @@ pub(crate) fn json_text(bytes: &[u8]) -> Result<&str, Error> {
     std::str::from_utf8(bytes).map_err(|e| Error::InvalidPolicyJson {
         reason: format!("not UTF-8: {e}"),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decoding_in_a_buffer_is_decoding() {
+        let texts = ["", "e30=", "e30=\r\n", "e30", "!!!!", "eyJhIjoiYiJ9\n"];
+        let long = BASE64.encode(vec![7u8; 3000]);
+        for text in texts.iter().copied().chain([long.as_str()]) {
+            let mut buf = [0u8; 1024];
+            let in_buf = decode_base64_in(text, &mut buf).map(|b| b.into_owned());
+            assert_eq!(in_buf, decode_base64(text), "{text:?}");
+        }
+    }
 }

@@ -138,16 +138,7 @@ pub(crate) fn failures<C: Checked>(
         push!(Rejection::Expired { expiration, now });
     }
     // Which fields a condition names; names in the form are unique.
-    let mut on_stack = [false; 64];
-    let mut on_heap;
-    let count = form.fields.len();
-    let covered: &mut [bool] = match on_stack.get_mut(..count) {
-        Some(covered) => covered,
-        None => {
-            on_heap = vec![false; count];
-            &mut on_heap
-        }
-    };
+    let covered = &mut vec![false; form.fields.len()];
     for condition in conditions {
         let view = condition.view();
         if let View::Unmet { text } = view {
