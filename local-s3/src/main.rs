@@ -1,8 +1,9 @@
 //! `post-policy-local`: a local S3 POST endpoint for development and tests.
 //! See `post-policy-local --help`.
 
+use std::io::Write as _;
 use std::net::{IpAddr, SocketAddr};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use policy_runtime::{Credentials, Region};
@@ -43,20 +44,30 @@ OPTIONS (each also read from the environment variable shown)
                              answered 400 RequestTimeout (body) or closed
                              (headers); also how long stopping waits
                              [POST_POLICY_LOCAL_IDLE_TIMEOUT; default 20]
+  --ready-file PATH          once listening, write one JSON object to PATH
+                             (atomically: a reader sees all of it or no
+                             file): endpoint, port, region, access_key_id,
+                             access_key_ids, buckets (null: any), dir, pid.
+                             Never the secret: whoever reads it gave it.
+                             Removed at start and on stop
+                             [POST_POLICY_LOCAL_READY_FILE]
   -h, --help                 this text
 
 OUTPUT
   The first line on stdout is the URL it listens on (sign forms for it as a
   custom endpoint, path-style); the settings follow, secrets shortened.
+  Test harnesses in any language can read --ready-file instead.
   Ctrl-C or SIGTERM stops it.
 
 EXIT CODES
   0  stopped by Ctrl-C or SIGTERM
-  1  could not start (directory not writable, address in use, ...)
+  1  could not start (directory not writable, address in use, ready file
+     not writable, ...)
   2  usage error
 
 EXAMPLE
   post-policy-local --credentials AKIDLOCAL:local-secret --port 9000
+  post-policy-local --credentials AKIDLOCAL:local-secret --ready-file /tmp/s3.json
 ";
 
 /// The settings of one run.
@@ -65,6 +76,10 @@ struct Settings {
     addr: SocketAddr,
     /// Access key ids and shortened secrets, for the banner.
     shown: Vec<(String, String)>,
+    /// The buckets served, for the ready file; empty: any.
+    buckets: Vec<String>,
+    /// Where to write the ready file, if anywhere.
+    ready_file: Option<PathBuf>,
 }
 
 fn parse(args: Vec<String>, env: &dyn Fn(&str) -> Option<String>) -> Result<Settings, String> {
@@ -73,6 +88,7 @@ fn parse(args: Vec<String>, env: &dyn Fn(&str) -> Option<String>) -> Result<Sett
     let mut buckets = Vec::new();
     let (mut region, mut port, mut bind, mut dir) = (None, None, None, None);
     let mut idle = None;
+    let mut ready_file = None;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         let (name, inline) = match arg.split_once('=') {
@@ -88,6 +104,7 @@ fn parse(args: Vec<String>, env: &dyn Fn(&str) -> Option<String>) -> Result<Sett
             "--allow-origin",
             "--bucket",
             "--idle-timeout",
+            "--ready-file",
         ];
         if !known.contains(&name.as_str()) {
             return Err(if name.starts_with('-') {
@@ -114,6 +131,7 @@ fn parse(args: Vec<String>, env: &dyn Fn(&str) -> Option<String>) -> Result<Sett
             "--dir" => dir = Some(value),
             "--allow-origin" => origins.push(value),
             "--idle-timeout" => idle = Some(value),
+            "--ready-file" => ready_file = Some(value),
             _ => buckets.push(value),
         }
     }
@@ -195,6 +213,19 @@ fn parse(args: Vec<String>, env: &dyn Fn(&str) -> Option<String>) -> Result<Sett
             }
         },
     };
+    let ready_file = match ready_file.or_else(|| env("POST_POLICY_LOCAL_READY_FILE")) {
+        None => None,
+        Some(text) => {
+            let path = PathBuf::from(&text);
+            if path.file_name().is_none() || text.ends_with('/') {
+                return Err(format!(
+                    "ready file `{text}` names a directory, not a file: give a file path such as \
+                     /tmp/post-policy-local.json"
+                ));
+            }
+            Some(path)
+        }
+    };
     if parsed.is_empty() {
         return Err(
             "no credentials: give --credentials AKID:SECRET (or set POST_POLICY_LOCAL_CREDENTIALS, \
@@ -218,13 +249,15 @@ fn parse(args: Vec<String>, env: &dyn Fn(&str) -> Option<String>) -> Result<Sett
     for o in origins {
         config = config.allow_origin(o);
     }
-    for b in buckets {
+    for b in &buckets {
         config = config.bucket(b);
     }
     Ok(Settings {
         config,
         addr: SocketAddr::new(ip, port),
         shown,
+        buckets,
+        ready_file,
     })
 }
 
@@ -275,7 +308,23 @@ fn run(settings: Settings) -> Result<(), String> {
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
-    runtime.block_on(async {
+    let ready_file = settings.ready_file.clone();
+    if let Some(path) = &ready_file {
+        // A file left by an earlier run must not announce this one before
+        // it listens.
+        match std::fs::remove_file(path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(format!(
+                    "cannot remove the old ready file {}: {e}",
+                    path.display()
+                ))
+            }
+        }
+    }
+    let mut announced = false;
+    let served = runtime.block_on(async {
         let config = settings.config;
         let dir = config.dir().to_path_buf();
         let endpoint = LocalS3::new(config)
@@ -303,19 +352,103 @@ fn run(settings: Settings) -> Result<(), String> {
             "idle timeout: {} s\n",
             config.idle().as_secs_f64()
         ));
+        if let Some(path) = &ready_file {
+            let json = ready_json(addr, &endpoint, &settings.buckets)?;
+            write_atomically(path, &json).map_err(|e| {
+                format!(
+                    "cannot write the ready file {}: {e}; give a path in a writable directory",
+                    path.display()
+                )
+            })?;
+            announced = true;
+            banner.push_str(&format!("ready file: {}\n", path.display()));
+        }
         banner.push_str("stop with Ctrl-C or SIGTERM\n");
         print!("{banner}");
-        use std::io::Write as _;
         let _ = std::io::stdout().flush();
         endpoint
             .serve(listener, shutdown)
             .await
             .map_err(|e| format!("the server stopped: {e}"))
-    })
+    });
+    if let (Some(path), true) = (&ready_file, announced) {
+        // Stopped: no longer ready.
+        let _ = std::fs::remove_file(path);
+    }
+    served
+}
+
+/// The ready file's JSON: where the endpoint listens and what a form must
+/// be signed for. Never a secret: whoever reads it started the endpoint
+/// with the credentials.
+fn ready_json(addr: SocketAddr, endpoint: &LocalS3, buckets: &[String]) -> Result<String, String> {
+    let config = endpoint.config();
+    let dir = std::path::absolute(config.dir()).map_err(|e| {
+        format!(
+            "cannot resolve the directory {}: {e}",
+            config.dir().display()
+        )
+    })?;
+    let dir = dir.to_str().ok_or_else(|| {
+        format!(
+            "the directory {} is not UTF-8, which the ready file's JSON cannot hold; \
+             give --dir a UTF-8 path",
+            dir.display()
+        )
+    })?;
+    let ids: Vec<&str> = config.access_key_ids().collect();
+    let json = serde_json::json!({
+        "endpoint": url_of(addr),
+        "port": addr.port(),
+        "region": config.region().as_str(),
+        "access_key_id": ids.first(),
+        "access_key_ids": ids,
+        "buckets": if buckets.is_empty() { None } else { Some(buckets) },
+        "dir": dir,
+        "pid": std::process::id(),
+    });
+    Ok(format!("{json}\n"))
+}
+
+/// Writes `text` to a temporary file beside `path`, syncs it and renames it
+/// to `path`, so that a reader finds the whole text or no file.
+fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| std::io::Error::other("the path names no file"))?;
+    let mut temp_name = std::ffi::OsString::from(".");
+    temp_name.push(name);
+    temp_name.push(format!(".{}.tmp", std::process::id()));
+    let temp = parent.join(temp_name);
+    let written = (|| {
+        let mut file = std::fs::File::create(&temp)?;
+        file.write_all(text.as_bytes())?;
+        file.sync_all()?;
+        std::fs::rename(&temp, path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    written
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args = Vec::new();
+    for arg in std::env::args_os().skip(1) {
+        match arg.into_string() {
+            Ok(arg) => args.push(arg),
+            Err(arg) => {
+                eprintln!(
+                    "post-policy-local: the argument {arg:?} is not UTF-8\nRun `post-policy-local --help` for usage."
+                );
+                return ExitCode::from(2);
+            }
+        }
+    }
     if args.iter().any(|a| a == "--help" || a == "-h") {
         print!("{HELP}");
         return ExitCode::SUCCESS;
