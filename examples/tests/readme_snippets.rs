@@ -1,7 +1,10 @@
-//! The README's "A short tour" and "Checking submitted forms": the files
-//! under `readme/` are its code blocks, verbatim (checked here), included
+//! The README's "Use it in your project", "A short tour" and "Checking
+//! submitted forms": the files under `readme/` and the user's crate in
+//! `tests/my-app/` are its code blocks, verbatim (checked here), included
 //! here as they are, so they compile; and they run:
 //!
+//! - the user's `main` signs with the standard AWS variables, and its form
+//!   is accepted with a small text file and refused with anything else;
 //! - the tour signs with credentials from the standard AWS variables (set
 //!   here; no other test of this binary reads the environment);
 //! - the check accepts the tour's form with a PNG, under the file's name,
@@ -29,6 +32,20 @@ mod checksum {
     }
 }
 
+mod my_app {
+    include!("../../tests/my-app/src/main.rs");
+
+    pub(super) fn run() -> Result<(), Box<dyn std::error::Error>> {
+        main()
+    }
+
+    pub(super) fn sign(
+        signer: &Signer,
+    ) -> Result<policy_runtime::SignedPost, policy_runtime::Error> {
+        TextUpload.sign(signer)
+    }
+}
+
 mod tour {
     include!("readme/tour.rs");
 
@@ -37,6 +54,7 @@ mod tour {
     }
 }
 
+use policy_runtime::verify::{Submission, Verifier};
 use policy_runtime::{Credentials, Region, Signer};
 
 const README: &str = include_str!("../../README.md");
@@ -57,6 +75,25 @@ fn the_readme_tour_and_check_run_as_shown() {
     }
 
     // No other test of this binary reads the environment.
+    // The user's crate: what `cargo add` writes, and its `main`.
+    for (file, text, lang) in [
+        (
+            "Cargo.toml",
+            include_str!("../../tests/my-app/Cargo.toml"),
+            "toml",
+        ),
+        (
+            "src/main.rs",
+            include_str!("../../tests/my-app/src/main.rs"),
+            "rust",
+        ),
+    ] {
+        assert!(
+            README.contains(&format!("```{lang}\n{text}```\n")),
+            "README.md does not show tests/my-app/{file} as it is; copy the file into its code block"
+        );
+    }
+
     std::env::set_var("AWS_ACCESS_KEY_ID", ACCESS_KEY);
     std::env::set_var("AWS_SECRET_ACCESS_KEY", SECRET);
     std::env::set_var("AWS_REGION", "eu-west-1");
@@ -69,6 +106,7 @@ fn the_readme_tour_and_check_run_as_shown() {
         std::env::remove_var(name);
     }
     tour::run().expect("the tour signs with the standard variables");
+    my_app::run().expect("the user's main signs with the standard variables");
 
     let credentials = Credentials::new(ACCESS_KEY, SECRET).unwrap();
     let signer = Signer::new(credentials.clone(), Region::new("eu-west-1").unwrap());
@@ -77,7 +115,35 @@ fn the_readme_tour_and_check_run_as_shown() {
     }
     .sign(&signer)
     .unwrap();
-    assert_eq!(checking::run(credentials, &post).unwrap(), "user/42/me.png");
+    assert_eq!(
+        checking::run(credentials.clone(), &post).unwrap(),
+        "user/42/me.png"
+    );
+
+    // The user's form takes a small text file under uploads/, nothing else.
+    let text = my_app::sign(&signer).unwrap();
+    assert_eq!(text.url(), "https://my-bucket.s3.eu-west-1.amazonaws.com/");
+    let verifier = Verifier::new(credentials.clone(), Region::new("eu-west-1").unwrap());
+    let submit = |content_type: &str, size: u64| {
+        let mut form = Submission::new("my-bucket");
+        for (name, value) in text.fields() {
+            // The page sends the form's fields as they are; here one is
+            // changed to see it refused.
+            let value = if name == "Content-Type" {
+                content_type
+            } else {
+                value
+            };
+            form.push_field(name, value);
+        }
+        verifier.verify(&form.file("notes.txt", size))
+    };
+    assert_eq!(submit("text/plain", 5).unwrap().key, "uploads/notes.txt");
+    assert_eq!(
+        submit("text/plain", 2 << 20).unwrap_err().code().as_str(),
+        "EntityTooLarge"
+    );
+    assert!(submit("image/png", 5).is_err(), "another Content-Type");
 
     let other = Credentials::new(ACCESS_KEY, "another-secret").unwrap();
     let refused = checking::run(other, &post).unwrap_err();
