@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine: installs what the tests need into
 # .cache/ (only when missing, so a second run starts at once), then checks
-# formatting, lints, starts the S3-compatible servers, runs every test and
-# builds the docs.
+# formatting, lints, starts the S3-compatible servers, runs every test,
+# builds the docs and packs every publishable crate.
 #
 #   ./test.sh
 #
@@ -119,5 +119,28 @@ assert set(out) == {"url", "fields"}, out
 assert list(out["fields"])[-2:] == ["policy", "x-amz-signature"], out
 print("quickstart prints", len(out["fields"]), "fields for", out["url"])
 PY
+
+# Every publishable crate (each without `publish = false`), packed as
+# `cargo publish` would upload it and built from the packed files, with the
+# unpublished workspace crates it needs resolved from their packages: a file
+# a package lacks fails here. --allow-dirty: a run before a commit packs the
+# working tree. The builds go to target/ (dev profile), reusing its crates.
+step "cargo package (every publishable crate, built from its packed files)"
+start=$SECONDS
+mapfile -t publishable < <(cargo metadata --no-deps --format-version 1 --locked \
+    | "$POST_POLICY_TEST_PYTHON" -c '
+import json, sys
+for p in json.load(sys.stdin)["packages"]:
+    if p["publish"] != []:
+        print("--package=" + p["name"])')
+[ "${#publishable[@]}" -gt 0 ] \
+    || { echo "test.sh: cargo metadata failed or lists no publishable crate" >&2; exit 1; }
+cargo package --locked --allow-dirty "${publishable[@]}" > "$cache/package.log" 2>&1 || {
+    tail -n 40 "$cache/package.log" >&2
+    echo "test.sh: cargo package ${publishable[*]} failed (log: $cache/package.log)" >&2
+    exit 1
+}
+grep -E '^ *(Packaging|Packaged|Verifying) ' "$cache/package.log"
+echo "cargo package: $((SECONDS - start)) s"
 
 step "all passed"
