@@ -2,7 +2,7 @@
 # The whole test suite, on a fresh machine: installs what the tests need into
 # .cache/ (only when missing, so a second run starts at once), then checks
 # formatting, lints, starts the S3-compatible servers, runs every test,
-# builds the docs and packs every publishable crate.
+# builds the docs, packs every publishable crate and installs the tools.
 #
 #   ./test.sh
 #
@@ -21,20 +21,21 @@ source "$root/tests/servers.sh"
 trap servers_stop EXIT
 trap 'exit 130' INT TERM
 
-# Python with boto3 for the botocore differential test.
+# Python with boto3 for the botocore differential test, and pytest and
+# requests for the README's pytest fixture (tests/install.sh).
 venv=$cache/venv
 req=$root/tests/python/requirements.txt
 stamp=$venv/.requirements
 if ! cmp -s "$req" "$stamp" 2>/dev/null; then
-    step "installing boto3 into $venv"
+    step "installing boto3, pytest and requests into $venv"
     rm -rf "$venv"
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$req"
     cp "$req" "$stamp"
 fi
 export POST_POLICY_TEST_PYTHON=$venv/bin/python
-"$POST_POLICY_TEST_PYTHON" -c 'import boto3' \
-    || { echo "test.sh: boto3 did not install into $venv" >&2; exit 1; }
+"$POST_POLICY_TEST_PYTHON" -c 'import boto3, pytest, requests' \
+    || { echo "test.sh: boto3, pytest or requests did not install into $venv" >&2; exit 1; }
 
 # A real browser for tests/tests/browser.rs: Debian's chromium (apt, when
 # missing) driven by playwright-core (npm ci, pinned by
@@ -142,5 +143,12 @@ cargo package --locked --allow-dirty "${publishable[@]}" > "$cache/package.log" 
 }
 grep -E '^ *(Packaging|Packaged|Verifying) ' "$cache/package.log"
 echo "cargo package: $((SECONDS - start)) s"
+
+# The two tools installed with `cargo install --path` and run as installed;
+# the README's user crate against the packages above; its pytest fixture.
+step "tests/install.sh (the tools as cargo install puts them, the README's user crate and pytest fixture)"
+start=$SECONDS
+"$root/tests/install.sh"
+echo "tests/install.sh: $((SECONDS - start)) s"
 
 step "all passed"

@@ -12,6 +12,10 @@
 //!   form;
 //! - the checksum snippet stores the bytes a form's `x-amz-checksum-sha256`
 //!   names and refuses others with `BadDigest`.
+//!
+//! The pytest fixture of "From a test harness" is checked to be lines of
+//! `tests/python/test_local_endpoint.py` as they are (`tests/install.sh`
+//! runs that file).
 
 mod checking {
     include!("readme/checking.rs");
@@ -183,4 +187,24 @@ fn the_readme_checksum_snippet_checks_the_bytes() {
     assert_eq!(checksum::run(&accepted, &[b"12345", b"6789"]), Ok(()));
     let refused = checksum::run(&accepted, &[b"12345", b"6780"]).unwrap_err();
     assert_eq!(refused.code().as_str(), "BadDigest");
+}
+
+#[test]
+fn the_readme_pytest_fixture_is_the_file_the_suite_runs() {
+    let file = include_str!("../../tests/python/test_local_endpoint.py");
+    let (_, section) = README
+        .split_once("### From a test harness")
+        .expect("README.md has the section \"From a test harness\"");
+    let (_, block) = section
+        .split_once("```python\n")
+        .expect("the section shows the pytest fixture");
+    let (block, _) = block.split_once("```\n").unwrap();
+    assert!(
+        block.contains("def local_s3(") && block.contains("generate_presigned_post"),
+        "the README's Python block is not the fixture:\n{block}"
+    );
+    assert!(
+        file.contains(block),
+        "README.md's pytest fixture is not in tests/python/test_local_endpoint.py as it is; copy the file's lines into the code block"
+    );
 }
