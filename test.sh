@@ -121,34 +121,21 @@ assert list(out["fields"])[-2:] == ["policy", "x-amz-signature"], out
 print("quickstart prints", len(out["fields"]), "fields for", out["url"])
 PY
 
-# Every publishable crate (each without `publish = false`), packed as
-# `cargo publish` would upload it and built from the packed files, with the
-# unpublished workspace crates it needs resolved from their packages: a file
-# a package lacks fails here. --allow-dirty: a run before a commit packs the
-# working tree. The builds go to target/ (dev profile), reusing its crates.
+# Every publishable crate packed and built from its packed files
+# (tests/package.sh); then the two tools installed with `cargo install --path`
+# and run as installed, the README's user crate built against the packages
+# and its pytest fixture (tests/install.sh). The packages go to a new
+# directory each run (see tests/package.sh), removed once both have passed.
 step "cargo package (every publishable crate, built from its packed files)"
 start=$SECONDS
-mapfile -t publishable < <(cargo metadata --no-deps --format-version 1 --locked \
-    | "$POST_POLICY_TEST_PYTHON" -c '
-import json, sys
-for p in json.load(sys.stdin)["packages"]:
-    if p["publish"] != []:
-        print("--package=" + p["name"])')
-[ "${#publishable[@]}" -gt 0 ] \
-    || { echo "test.sh: cargo metadata failed or lists no publishable crate" >&2; exit 1; }
-cargo package --locked --allow-dirty "${publishable[@]}" > "$cache/package.log" 2>&1 || {
-    tail -n 40 "$cache/package.log" >&2
-    echo "test.sh: cargo package ${publishable[*]} failed (log: $cache/package.log)" >&2
-    exit 1
-}
-grep -E '^ *(Packaging|Packaged|Verifying) ' "$cache/package.log"
+packed=$(mktemp -d "${TMPDIR:-/tmp}/post-policy-packed.XXXXXX")
+"$root/tests/package.sh" "$packed"
 echo "cargo package: $((SECONDS - start)) s"
 
-# The two tools installed with `cargo install --path` and run as installed;
-# the README's user crate against the packages above; its pytest fixture.
 step "tests/install.sh (the tools as cargo install puts them, the README's user crate and pytest fixture)"
 start=$SECONDS
-"$root/tests/install.sh"
+POST_POLICY_PACKAGED=$packed/package "$root/tests/install.sh"
 echo "tests/install.sh: $((SECONDS - start)) s"
+rm -rf "$packed"
 
 step "all passed"

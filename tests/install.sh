@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The tools and the library as a user gets them. Run by test.sh after
-# `cargo package` (whose unpacked crates, target/package/NAME-VERSION/, it
-# builds against):
+# tests/package.sh, whose unpacked packages (POST_POLICY_PACKAGED, a
+# directory of NAME-VERSION/) it builds the user crate against:
 #
 #   1. `cargo install --path` of the CLI and of the local endpoint into a
 #      temporary root; `post-policy --help` and `post-policy-local --help`
@@ -18,8 +18,8 @@
 #
 #   tests/install.sh
 #
-# Needs curl and POST_POLICY_TEST_PYTHON (a Python with boto3, pytest and
-# requests; test.sh sets it). Builds with --debug into the workspace's
+# Needs curl, POST_POLICY_PACKAGED and POST_POLICY_TEST_PYTHON (a Python
+# with boto3, pytest and requests); test.sh sets both. Builds with --debug into the workspace's
 # target directory (CARGO_TARGET_DIR, else target/), so that it reuses
 # test.sh's builds.
 set -euo pipefail
@@ -27,6 +27,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 target=${CARGO_TARGET_DIR:-$root/target}
 python=${POST_POLICY_TEST_PYTHON:-}
+packaged=${POST_POLICY_PACKAGED:-}
 
 fail() {
     echo "tests/install.sh: $*" >&2
@@ -35,12 +36,13 @@ fail() {
 
 [ -n "$python" ] || fail "POST_POLICY_TEST_PYTHON is not set: give it a Python with boto3, pytest and requests (./test.sh sets it)"
 command -v curl > /dev/null || fail "curl is missing"
+[ -n "$packaged" ] || fail "POST_POLICY_PACKAGED is not set: run tests/package.sh DIR and set it to DIR/package (./test.sh does)"
 version=$(cargo metadata --no-deps --format-version 1 --locked | "$python" -c '
 import json, sys
 print(next(p["version"] for p in json.load(sys.stdin)["packages"] if p["name"] == "policy-runtime"))')
 for crate in policy-runtime policy-macros policy-rules; do
-    [ -f "$target/package/$crate-$version/Cargo.toml" ] \
-        || fail "$target/package/$crate-$version is missing: run cargo package first (test.sh does)"
+    [ -f "$packaged/$crate-$version/Cargo.toml" ] \
+        || fail "$packaged/$crate-$version is missing: POST_POLICY_PACKAGED is not what tests/package.sh left"
 done
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/post-policy-install.XXXXXX")
@@ -166,9 +168,9 @@ cat >> "$tmp/my-app/Cargo.toml" <<TOML
 
 # Not published yet: the crates as \`cargo package\` packed them.
 [patch.crates-io]
-policy-runtime = { path = "$target/package/policy-runtime-$version" }
-policy-macros = { path = "$target/package/policy-macros-$version" }
-policy-rules = { path = "$target/package/policy-rules-$version" }
+policy-runtime = { path = "$packaged/policy-runtime-$version" }
+policy-macros = { path = "$packaged/policy-macros-$version" }
+policy-rules = { path = "$packaged/policy-rules-$version" }
 TOML
 # The workspace's versions of everything else, so the build reuses its own.
 cp "$root/Cargo.lock" "$tmp/my-app/Cargo.lock"
