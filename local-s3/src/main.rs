@@ -310,6 +310,13 @@ fn run(settings: Settings) -> Result<(), String> {
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
     let ready_file = settings.ready_file.clone();
     if let Some(path) = &ready_file {
+        if path.is_dir() {
+            return Err(format!(
+                "the ready file {} is a directory: give a file path in it, such as {}",
+                path.display(),
+                path.join("post-policy-local.json").display()
+            ));
+        }
         // A file left by an earlier run must not announce this one before
         // it listens.
         match std::fs::remove_file(path) {

@@ -257,6 +257,21 @@ fn a_ready_file_it_cannot_write_is_a_start_failure_that_says_so() {
             && stderr.contains("writable directory"),
         "{stderr}"
     );
+    // A directory is not a file to write.
+    let output = Command::new(BIN)
+        .args(["--credentials", "AKID:secret", "--dir", path_str(&data)])
+        .args(["--ready-file", path_str(&scratch)])
+        .env_clear()
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("is a directory: give a file path in it"),
+        "{stderr}"
+    );
+    assert!(scratch.is_dir());
+
     // Nothing half-written is left beside where it was meant to go.
     assert_eq!(
         files_under(&scratch.join("no-such-dir")),
