@@ -16,12 +16,12 @@
 #   5. the README's pytest fixture (tests/python/test_local_endpoint.py)
 #      with the installed binaries first on PATH.
 #
-#   tests/install.sh
+#   POST_POLICY_PACKAGED=DIR/package POST_POLICY_TEST_PYTHON=PYTHON tests/install.sh
 #
-# Needs curl, POST_POLICY_PACKAGED and POST_POLICY_TEST_PYTHON (a Python
-# with boto3, pytest and requests); test.sh sets both. Builds with --debug into the workspace's
-# target directory (CARGO_TARGET_DIR, else target/), so that it reuses
-# test.sh's builds.
+# Needs curl, the packages tests/package.sh DIR left, and a Python with
+# boto3, pytest and requests; test.sh sets both variables. Builds with
+# --debug into the workspace's target directory (CARGO_TARGET_DIR, else
+# target/), so that it reuses test.sh's builds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
