@@ -113,9 +113,9 @@ pub fn run(args: Args) -> Result<Verdict, Failure> {
             }
         }
         None => {
-            if ["x-amz-algorithm", "x-amz-credential", "x-amz-date"]
+            if policy_runtime::rules::SIGNED_CONDITIONS
                 .iter()
-                .any(|n| form.get(n).is_some())
+                .any(|r| form.get(r.field).is_some())
             {
                 if let Err(r) = check_scope(&form) {
                     failures.push(r);

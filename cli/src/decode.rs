@@ -64,12 +64,9 @@ fn problems(doc: &PolicyDocument, expired: bool, signed: bool) -> Vec<String> {
             .iter()
             .any(|c| c.field().is_some_and(|f| f.as_str() == name))
     };
-    for name in ["x-amz-algorithm", "x-amz-credential", "x-amz-date"] {
-        if signed && exact(name).is_none() {
-            out.push(format!(
-                "no exact `{name}` condition: a signed form sends `{name}`, and S3 refuses \
-                 fields the policy does not cover"
-            ));
+    for required in policy_runtime::rules::SIGNED_CONDITIONS {
+        if signed && exact(required.field).is_none() {
+            out.push(required.message());
         }
     }
     for required in policy_runtime::rules::REQUIRED_CONDITIONS {

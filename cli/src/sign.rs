@@ -1,18 +1,11 @@
 //! `sign`: sign a policy given in S3's JSON format.
 
+use policy_runtime::rules::{FieldKind, Role};
 use policy_runtime::time::Duration;
 use policy_runtime::{Error, Expiration, Policy, SignOptions, Signer};
 
 use crate::args::{last, Args};
 use crate::{input, Failure, Verdict};
-
-/// Conditions the signer writes itself; dropped from the input.
-const SIGNER_FIELDS: &[&str] = &[
-    "x-amz-algorithm",
-    "x-amz-credential",
-    "x-amz-date",
-    "x-amz-security-token",
-];
 
 pub fn run(args: Args) -> Result<Verdict, Failure> {
     let (positionals, options) = args.parse(&["key", "now", "expires-in"], &["html"])?;
@@ -28,8 +21,11 @@ pub fn run(args: Args) -> Result<Verdict, Failure> {
         .conditions()
         .iter()
         .filter(|c| {
-            !c.field()
-                .is_some_and(|f| SIGNER_FIELDS.contains(&f.as_str()))
+            // The signer writes its own fields; drop those of the input.
+            !matches!(
+                c.field().and_then(|f| f.kind()),
+                Some(FieldKind::Known(spec)) if spec.role == Role::Signer
+            )
         })
         .cloned()
         .collect();

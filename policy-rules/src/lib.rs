@@ -97,6 +97,35 @@ pub static REQUIRED_CONDITIONS: &[Required] = &[
     },
 ];
 
+/// The conditions a signed policy document holds besides those: the
+/// signer's fields, which every signed form sends (the session token too,
+/// with temporary credentials). The signer adds them; a document read back
+/// needs them.
+///
+/// ```
+/// # use policy_rules::SIGNED_CONDITIONS;
+/// let fields: Vec<_> = SIGNED_CONDITIONS.iter().map(|r| r.field).collect();
+/// assert_eq!(fields, ["x-amz-algorithm", "x-amz-credential", "x-amz-date"]);
+/// assert!(SIGNED_CONDITIONS[2].message().contains("exact"));
+/// ```
+pub static SIGNED_CONDITIONS: &[Required] = &[
+    Required {
+        field: "x-amz-algorithm",
+        why: SIGNED_WHY,
+    },
+    Required {
+        field: "x-amz-credential",
+        why: SIGNED_WHY,
+    },
+    Required {
+        field: "x-amz-date",
+        why: SIGNED_WHY,
+    },
+];
+
+const SIGNED_WHY: &str = "a signed form sends this field, and S3 refuses a field no condition \
+     covers; the condition must be exact";
+
 /// The first of [`REQUIRED_CONDITIONS`] that a policy whose conditions
 /// are on `fields` (any case) lacks.
 ///

@@ -8,14 +8,6 @@ use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvid
 
 use crate::{Credentials, Endpoint, Error, Region, Signer};
 
-/// How long before their expiry credentials are fetched again, so a form
-/// signed now is not signed with credentials about to lapse.
-///
-/// ```
-/// assert_eq!(policy_runtime::REFRESH_MARGIN, std::time::Duration::from_secs(5 * 60));
-/// ```
-pub const REFRESH_MARGIN: Duration = Duration::from_secs(5 * 60);
-
 impl TryFrom<&aws_credential_types::Credentials> for Credentials {
     type Error = Error;
 
@@ -38,7 +30,7 @@ impl TryFrom<&aws_credential_types::Credentials> for Credentials {
 
 /// Signers built from an AWS SDK credentials provider (`aws-config`'s
 /// default chain, an assumed role, SSO, ...), fetching new credentials
-/// when the current ones are within [`REFRESH_MARGIN`] of their expiry.
+/// when the current ones are within [`REFRESH_MARGIN`](ProviderSigner::REFRESH_MARGIN) of their expiry.
 ///
 /// ```
 /// use aws_credential_types::{provider::SharedCredentialsProvider, Credentials};
@@ -71,6 +63,15 @@ pub struct ProviderSigner {
 }
 
 impl ProviderSigner {
+    /// How long before their expiry credentials are fetched again, so a
+    /// form signed now is not signed with credentials about to lapse.
+    ///
+    /// ```
+    /// use policy_runtime::ProviderSigner;
+    /// assert_eq!(ProviderSigner::REFRESH_MARGIN, std::time::Duration::from_secs(5 * 60));
+    /// ```
+    pub const REFRESH_MARGIN: Duration = Duration::from_secs(5 * 60);
+
     /// Signers for `region`, with credentials from `provider`.
     ///
     /// ```
@@ -125,7 +126,7 @@ impl ProviderSigner {
         self
     }
 
-    /// A signer with credentials valid for at least [`REFRESH_MARGIN`]:
+    /// A signer with credentials valid for at least [`REFRESH_MARGIN`](ProviderSigner::REFRESH_MARGIN):
     /// the cached one, or one with credentials fetched now (which may have
     /// less time left, when that is all the provider has). Credentials the
     /// provider hands out already expired are an error: S3 would refuse
@@ -192,7 +193,7 @@ impl ProviderSigner {
     fn cached(&self, now: SystemTime) -> Option<Arc<Signer>> {
         let current = self.lock();
         let (signer, expiry) = current.as_ref()?;
-        let fresh = expiry.is_none_or(|at| now + REFRESH_MARGIN < at);
+        let fresh = expiry.is_none_or(|at| now + ProviderSigner::REFRESH_MARGIN < at);
         fresh.then(|| Arc::clone(signer))
     }
 

@@ -118,7 +118,7 @@ pub mod verify;
 
 #[cfg(feature = "aws-sdk")]
 #[cfg_attr(docsrs, doc(cfg(feature = "aws-sdk")))]
-pub use aws_sdk::{ProviderSigner, REFRESH_MARGIN};
+pub use aws_sdk::ProviderSigner;
 pub use condition::{Condition, FieldName};
 pub use credentials::Credentials;
 pub use document::PolicyDocument;

@@ -129,7 +129,8 @@ pub(crate) fn failures<C: Checked>(
         if let View::StartsWith { field, .. } = condition.view() {
             if let Some(name) = exact_only(form.find(field).kind) {
                 push!(Rejection::InvalidPolicy {
-                    reason: format!("S3 allows only exact matches on `{name}`, not starts-with"),
+                    reason: rules::RuleError::StartsWithNotAllowed { field: name.into() }
+                        .to_string(),
                 });
             }
         }
