@@ -468,33 +468,46 @@ fn check_range(range: &crate::parse::RangeEntry, errors: &mut Errors) -> Option<
     let written = int(max_lit, errors)?;
     let max = match range.dots {
         Dots::Inclusive(_) => written,
-        Dots::Exclusive(_) if written == 0 => {
-            errors.at(
-                max_lit.span(),
-                "the range `..0` is empty: no file could be uploaded",
-            );
+        Dots::Exclusive(_) if written <= min => {
+            let start = range
+                .min
+                .as_ref()
+                .map(|_| min.to_string())
+                .unwrap_or_default();
+            errors.0.push(syn::Error::new_spanned(
+                range_tokens(range, max_lit),
+                format!(
+                    "the range `{start}..{written}` is empty: `..` leaves out its end, so no \
+                     file could be uploaded; write `{start}..={written}` to allow {written} bytes"
+                ),
+            ));
             return None;
         }
         Dots::Exclusive(_) => written - 1,
     };
     if let Err(rule) = rules::check_range(min, max) {
-        // An empty range is the whole `min..=max`'s fault; one too large,
-        // its maximum's.
-        let mut tokens = proc_macro2::TokenStream::new();
-        if min <= max {
-            max_lit.to_tokens(&mut tokens);
+        // An empty range is the whole range's fault; one too large, its
+        // maximum's.
+        let tokens = if min <= max {
+            max_lit.to_token_stream()
         } else {
-            range.min.to_tokens(&mut tokens);
-            match &range.dots {
-                Dots::Inclusive(d) => d.to_tokens(&mut tokens),
-                Dots::Exclusive(d) => d.to_tokens(&mut tokens),
-            }
-            max_lit.to_tokens(&mut tokens);
-        }
+            range_tokens(range, max_lit)
+        };
         errors.0.push(syn::Error::new_spanned(tokens, rule));
         return None;
     }
     Some((min, max))
+}
+
+/// The tokens of `min..max` / `min..=max`, for an error under all of it.
+fn range_tokens(range: &crate::parse::RangeEntry, max: &syn::LitInt) -> proc_macro2::TokenStream {
+    let mut tokens = range.min.to_token_stream();
+    match &range.dots {
+        Dots::Inclusive(d) => d.to_tokens(&mut tokens),
+        Dots::Exclusive(d) => d.to_tokens(&mut tokens),
+    }
+    max.to_tokens(&mut tokens);
+    tokens
 }
 
 fn check_expires(expires: &crate::parse::ExpiresEntry, errors: &mut Errors) -> Option<i64> {

@@ -23,6 +23,15 @@
 /// ```
 pub const MAX_UPLOAD_SIZE: u64 = 5 * 1024 * 1024 * 1024;
 
+/// The most form data S3 reads before the file: 20 KiB (field names,
+/// values and boundaries; S3 answers `MaxPostPreDataLengthExceeded`).
+///
+/// ```
+/// # use policy_rules::MAX_FORM_BYTES;
+/// assert_eq!(MAX_FORM_BYTES, 20_480);
+/// ```
+pub const MAX_FORM_BYTES: u64 = 20 * 1024;
+
 /// How long a policy lives when its author does not say: an hour.
 ///
 /// ```

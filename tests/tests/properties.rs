@@ -319,6 +319,11 @@ fn every_user_field_in_the_table_builds_and_signs() {
         "x-amz-object-lock-mode" => "GOVERNANCE",
         "x-amz-object-lock-retain-until-date" => "2030-01-01T00:00:00Z",
         "x-amz-object-lock-legal-hold" => "ON",
+        // base64 of `0123456789abcdef0123456789abcdef`, and of its MD5.
+        "x-amz-server-side-encryption-customer-key" => {
+            "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
+        }
+        "x-amz-server-side-encryption-customer-key-MD5" => "hRasmdxgYDKV3nvbahU1MA==",
         _ => "some value",
     };
     for spec in FIELDS.iter().filter(|s| s.role == Role::User) {

@@ -1,17 +1,6 @@
 //! What a browser sent: the form fields in order, the file, the bucket.
 
-/// The most form data S3 reads before the file: 20 KiB.
-///
-/// ```
-/// # use policy_runtime::verify::{Submission, Verifier, MAX_FORM_BYTES};
-/// # use policy_runtime::{Credentials, Region};
-/// # let verifier = Verifier::new(Credentials::new("AKID", "secret")?, Region::new("eu-west-1")?);
-/// let form = Submission::new("b-1").field("key", "a").file("a", 1).form_bytes(MAX_FORM_BYTES + 1);
-/// let refused = verifier.verify_at(&form, time::macros::datetime!(2030-01-01 0:00 UTC)).unwrap_err();
-/// assert_eq!(refused.code().as_str(), "MaxPostPreDataLengthExceeded");
-/// # Ok::<(), policy_runtime::Error>(())
-/// ```
-pub const MAX_FORM_BYTES: u64 = 20 * 1024;
+pub use crate::rules::MAX_FORM_BYTES;
 
 /// The multipart boundary length assumed when the caller did not measure the
 /// form: Chromium's `----WebKitFormBoundary` plus 16 characters.
