@@ -144,9 +144,11 @@ pub(crate) fn accept(form: &Prepared<'_>) -> Result<Accepted, Rejection> {
             code,
         };
         if let Some(code) = spec.refused_with {
-            let code =
-                S3ErrorCode::named(code).expect("the rule table names S3 codes this crate has");
-            spec.value.check(value).map_err(|r| invalid(r, code))?;
+            spec.value.check(value).map_err(|r| {
+                let code =
+                    S3ErrorCode::named(code).expect("the rule table names S3 codes this crate has");
+                invalid(r, code)
+            })?;
         }
         match spec.kept {
             Kept::Key => {

@@ -26,7 +26,7 @@ pub(crate) fn resolve(name: &str) -> Resolved<'_> {
         };
     }
     Resolved {
-        kind: rules::lookup(name),
+        kind: rules::lookup_unknown(name),
         known: None,
     }
 }
