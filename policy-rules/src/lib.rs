@@ -744,6 +744,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 /// assert_eq!(strip_prefix_ignore_case("X-Amz-Meta-Owner", "x-amz-meta-"), Some("Owner"));
 /// assert_eq!(strip_prefix_ignore_case("x-amz", "x-amz-meta-"), None);
 /// ```
+#[inline]
 pub fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
     let head = s.get(..prefix.len())?;
     head.eq_ignore_ascii_case(prefix)
@@ -922,7 +923,7 @@ pub use checksum::{
 pub use conditions::{
     check_condition, check_range, check_set, same_field, ConditionValue, Match, RuleError, SetItem,
 };
-pub use lookup::{lookup, lookup_known};
+pub use lookup::{lookup, lookup_known, lookup_unknown};
 pub use tagging::check_tagging;
 
 fn check_key(key: &str) -> Result<(), String> {
