@@ -4,7 +4,7 @@
 //! rule is a [`RuleError`] with the one message that rule has; `post_policy!`
 //! points it at the tokens at fault, the runtime returns it as an error.
 
-use std::collections::hash_map::{Entry, HashMap};
+use std::collections::HashMap;
 use std::fmt;
 
 use crate::{
@@ -338,38 +338,72 @@ pub enum SetItem<'a> {
 /// ```
 pub fn check_set(items: &[SetItem<'_>]) -> Vec<(usize, RuleError)> {
     let mut found = Vec::new();
-    // Each field's first condition: where, by lower-case name; and the
-    // fields in the order written, so that reports do not depend on hashing.
-    let mut first: HashMap<String, (usize, Match<'_>)> = HashMap::new();
-    let mut in_order: Vec<(&str, Match<'_>)> = Vec::new();
+    let mut fields = FirstConditions::new(items.len());
     let mut range = None;
     for (i, item) in items.iter().enumerate() {
         match *item {
-            SetItem::Field(field, m) => match first.entry(field.to_ascii_lowercase()) {
-                Entry::Occupied(e) => found.push((i, same_field(field, e.get().1, m))),
-                Entry::Vacant(e) => {
-                    e.insert((i, m));
-                    in_order.push((field, m));
-                }
+            SetItem::Field(field, m) => match fields.first(field) {
+                Some((_, earlier)) => found.push((i, same_field(field, earlier, m))),
+                None => fields.insert(field, i, m),
             },
             SetItem::Range if range.is_some() => found.push((i, RuleError::SecondSizeRange)),
             SetItem::Range => range = Some(i),
         }
     }
-    if let (Some(_), Some(&(at, _))) = (first.get("redirect"), first.get("success_action_redirect"))
-    {
+    if let (Some(_), Some((at, _))) = (
+        fields.first("redirect"),
+        fields.first("success_action_redirect"),
+    ) {
         found.push((at, RuleError::RedundantRedirect));
     }
-    let checksums = in_order.iter().map(|&(field, m)| {
+    let checksums = fields.in_order.iter().map(|&(field, _, m)| {
         let exact = if m.starts_with { None } else { m.value };
         (field, exact)
     });
     if let Err(problem) = check_checksum_conditions(checksums) {
-        if let Some(&(at, _)) = first.get(&problem.field().to_ascii_lowercase()) {
+        if let Some((at, _)) = fields.first(problem.field()) {
             found.push((at, RuleError::Unsatisfiable(problem)));
         }
     }
     found
+}
+
+/// Each field's first condition (name any case): where it is and how it
+/// matches, in the order written. A policy's few conditions are searched
+/// in place; past [`FirstConditions::SCAN_MAX`], through a map, so a huge
+/// policy costs time in proportion to its length.
+struct FirstConditions<'a> {
+    in_order: Vec<(&'a str, usize, Match<'a>)>,
+    by_name: Option<HashMap<String, usize>>,
+}
+
+impl<'a> FirstConditions<'a> {
+    const SCAN_MAX: usize = 32;
+
+    fn new(len: usize) -> Self {
+        FirstConditions {
+            in_order: Vec::with_capacity(len.min(Self::SCAN_MAX)),
+            by_name: (len > Self::SCAN_MAX).then(HashMap::new),
+        }
+    }
+
+    fn first(&self, field: &str) -> Option<(usize, Match<'a>)> {
+        let at = match &self.by_name {
+            Some(map) => *map.get(&field.to_ascii_lowercase())?,
+            None => self
+                .in_order
+                .iter()
+                .position(|(f, ..)| f.eq_ignore_ascii_case(field))?,
+        };
+        self.in_order.get(at).map(|&(_, i, m)| (i, m))
+    }
+
+    fn insert(&mut self, field: &'a str, at: usize, m: Match<'a>) {
+        if let Some(map) = &mut self.by_name {
+            map.insert(field.to_ascii_lowercase(), self.in_order.len());
+        }
+        self.in_order.push((field, at, m));
+    }
 }
 
 #[cfg(test)]
@@ -446,6 +480,35 @@ mod tests {
             matches!(found[..], [(1, RuleError::Unsatisfiable(_))]),
             "{found:?}"
         );
+    }
+
+    #[test]
+    fn small_and_large_sets_agree() {
+        // The same conditions, alone and padded past the scan limit with
+        // metadata conditions that clash with nothing.
+        let names: Vec<String> = (0..40).map(|i| format!("x-amz-meta-m{i}")).collect();
+        let base = [
+            SetItem::Field("key", exact("a")),
+            SetItem::Field("redirect", exact("https://a.example/")),
+            SetItem::Field("KEY", prefix("b")),
+            SetItem::Field("success_action_redirect", exact("https://a.example/")),
+            SetItem::Range,
+            SetItem::Field("Key", exact("a")),
+            SetItem::Range,
+        ];
+        let mut padded: Vec<SetItem<'_>> = names
+            .iter()
+            .map(|n| SetItem::Field(n, exact("v")))
+            .collect();
+        let offset = padded.len();
+        padded.extend(base);
+        let small = check_set(&base);
+        let large: Vec<_> = check_set(&padded)
+            .into_iter()
+            .map(|(at, e)| (at - offset, e))
+            .collect();
+        assert_eq!(small.len(), 4, "{small:?}");
+        assert_eq!(small, large);
     }
 
     #[test]
