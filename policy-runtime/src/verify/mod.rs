@@ -220,7 +220,7 @@ impl<S: CredentialStore> Verifier<S> {
             prepared.raw_fixed(names.security_token),
         )?;
         let mac = self.keyed_mac(&scope, credentials.secret_access_key());
-        if !constant_time::signature_matches(&mac.sign(policy.as_bytes()), signature) {
+        if !mac.sign(policy.as_bytes()).matches_hex(signature) {
             return Err(Rejection::SignatureMismatch {
                 value: signature.into(),
             });
