@@ -85,7 +85,7 @@ TOML
         > "$dir/server.log" 2>&1 &
     _server_pids+=($!)
     _wait_http garage "http://127.0.0.1:$port/" "$dir/server.log" || return 1
-    _servers_json+=("{\"name\":\"garage\",\"endpoint\":\"http://127.0.0.1:$port\",\"region\":\"garage\",\"access_key\":\"$key\",\"secret\":\"$secret\",\"bucket\":\"e2e-garage\",\"log\":\"$dir/server.log\"}")
+    _servers_json+=("{\"name\":\"garage\",\"endpoint\":\"http://127.0.0.1:$port\",\"region\":\"garage\",\"access_key\":\"$key\",\"secret\":\"$secret\",\"bucket\":\"e2e-garage\",\"log\":\"$dir/server.log\",\"pid\":${_server_pids[-1]}}")
 }
 
 _start_s3s_fs() {
@@ -101,7 +101,7 @@ _start_s3s_fs() {
         "$dir/data" > "$dir/server.log" 2>&1 &
     _server_pids+=($!)
     _wait_http s3s-fs "http://127.0.0.1:$port/" "$dir/server.log" || return 1
-    _servers_json+=("{\"name\":\"s3s-fs\",\"endpoint\":\"http://127.0.0.1:$port\",\"region\":\"us-east-1\",\"access_key\":\"$key\",\"secret\":\"$secret\",\"bucket\":\"e2e-s3s\",\"log\":\"$dir/server.log\"}")
+    _servers_json+=("{\"name\":\"s3s-fs\",\"endpoint\":\"http://127.0.0.1:$port\",\"region\":\"us-east-1\",\"access_key\":\"$key\",\"secret\":\"$secret\",\"bucket\":\"e2e-s3s\",\"log\":\"$dir/server.log\",\"pid\":${_server_pids[-1]}}")
 }
 
 servers_start() {
