@@ -3,8 +3,9 @@
 //   node run.mjs SPEC.json
 //
 // SPEC: {"chromium": path, "playwright": dir holding node_modules/playwright-core,
-//        "artifacts": dir, "steps": [{"name", "kind": "form" | "xhr" | "demo",
-//        "page": url, "file": path, "skip_checks": bool, "drop": bool (demo only)}]}
+//        "artifacts": dir, "steps": [{"name", "kind": "form" | "xhr" | "demo" | "widget",
+//        "page": url, "file": path, "skip_checks": bool, "drop": bool (demo only),
+//        "files": [path, ...], "input": selector (widget only)}]}
 //
 // "form": opens the page, picks the file in the page's <form>, submits it and
 // records the storage's answer (the navigation's response).
@@ -14,6 +15,11 @@
 // when skip_checks, picks the file (or, when drop, drops it on the page's
 // drop zone) and waits for the page to set window.demoResult (see
 // examples/upload_demo/page.html).
+// "widget": opens a page of examples/upload_widgets (Uppy, Dropzone), ticks
+// its "skip the page's checks" box when skip_checks, gives all the files at
+// once to the widget's file input (the CSS selector `input`) and waits for
+// the page to set window.widgetResult; reports it with what the widget
+// (#widget) and the page's list of outcomes (#outcomes) show.
 //
 // Every step keeps a screenshot and the page's console log under
 // artifacts/; the paths are in the output. Prints one JSON object on stdout:
@@ -80,6 +86,8 @@ async function run(step) {
       Object.assign(out, await uploadXhr(page, step));
     } else if (step.kind === 'demo') {
       Object.assign(out, await uploadDemo(page, step));
+    } else if (step.kind === 'widget') {
+      Object.assign(out, await uploadWidget(page, step));
     } else {
       throw new Error(`unknown step kind ${step.kind}`);
     }
@@ -154,3 +162,26 @@ async function uploadDemo(page, step) {
   return { accept, ...(await handle.jsonValue()) };
 }
 
+
+// Gives the files to the widget at once, as a multiple-file pick; reports
+// the page's outcomes, the widget's text and the labels of its controls
+// (Uppy's Dashboard keeps a file's error on its "?" button's label).
+async function uploadWidget(page, step) {
+  if (step.skip_checks) await page.locator('#skip-checks').check();
+  await page.locator(step.input).first().setInputFiles(step.files);
+  const handle = await page.waitForFunction(() => window.widgetResult);
+  const result = await handle.jsonValue();
+  // The widget's last state, once its finite animations (progress bars,
+  // marks) have ended: what is read and shot.
+  await page.waitForFunction(() => document.getAnimations()
+    .every((a) => a.playState !== 'running' || a.effect?.getComputedTiming().iterations === Infinity));
+  const shown = await page.evaluate(() => {
+    const widget = document.getElementById('widget');
+    return {
+      widget_text: widget.innerText,
+      widget_labels: [...widget.querySelectorAll('[aria-label]')].map((e) => e.getAttribute('aria-label')),
+      outcomes_text: document.getElementById('outcomes').innerText,
+    };
+  });
+  return { ...result, ...shown };
+}
