@@ -60,7 +60,8 @@ fn ensure(step: &Value, ok: bool, what: &str) {
 }
 
 /// The files the steps upload, under `dir/files`: two valid PNGs (one to
-/// pick, one to drop), one over the declared 5 MB, and a text file.
+/// pick, one to drop), one over the declared 5 MB, a text file, and two
+/// more PNGs to pick at once with the text file.
 struct Files {
     photo: Vec<u8>,
     photo_file: PathBuf,
@@ -68,6 +69,7 @@ struct Files {
     dropped_file: PathBuf,
     huge_file: PathBuf,
     text_file: PathBuf,
+    gallery: Vec<(Vec<u8>, PathBuf)>,
 }
 
 /// A fresh artifacts directory `browser-artifacts/NAME` with the files.
@@ -95,6 +97,14 @@ fn artifacts(name: &str) -> (PathBuf, Files) {
     std::fs::write(&dropped_file, &dropped).unwrap();
     let text_file = dir.join("files/notes.txt");
     std::fs::write(&text_file, "not an image\n").unwrap();
+    let gallery = [("gallery-1.png", 200, 100), ("gallery-2.png", 100, 200)]
+        .map(|(name, width, height)| {
+            let bytes = png(width, height);
+            let path = dir.join("files").join(name);
+            std::fs::write(&path, &bytes).unwrap();
+            (bytes, path)
+        })
+        .to_vec();
     (
         dir,
         Files {
@@ -104,6 +114,7 @@ fn artifacts(name: &str) -> (PathBuf, Files) {
             dropped_file,
             huge_file,
             text_file,
+            gallery,
         },
     )
 }
@@ -114,21 +125,23 @@ fn run_steps(dir: &Path, files: &Files, demo: &app::Demo) -> HashMap<String, Val
     let chromium = env_path("POST_POLICY_CHROMIUM");
     let playwright = env_path("POST_POLICY_PLAYWRIGHT");
     assert_ne!(demo.url(), demo.store_url(), "the store is another origin");
-    // Name, file, skip the page's checks, drop instead of picking.
+    // Name, files, skip the page's checks, drop instead of picking.
+    let several = vec![&files.gallery[0].1, &files.gallery[1].1, &files.text_file];
     let steps = [
-        ("demo-photo", &files.photo_file, false, false),
-        ("demo-dropped", &files.dropped_file, false, true),
-        ("demo-huge-page-check", &files.huge_file, false, false),
-        ("demo-huge-storage", &files.huge_file, true, false),
-        ("demo-text-page-check", &files.text_file, false, false),
-        ("demo-text-storage", &files.text_file, true, true),
+        ("demo-photo", vec![&files.photo_file], false, false),
+        ("demo-dropped", vec![&files.dropped_file], false, true),
+        ("demo-huge-page-check", vec![&files.huge_file], false, false),
+        ("demo-huge-storage", vec![&files.huge_file], true, false),
+        ("demo-text-page-check", vec![&files.text_file], false, false),
+        ("demo-text-storage", vec![&files.text_file], true, true),
+        ("demo-several", several, true, false),
     ];
     let spec = json!({
         "chromium": chromium,
         "playwright": playwright,
         "artifacts": dir,
-        "steps": steps.iter().map(|(name, file, skip, drop)| json!({
-            "name": name, "kind": "demo", "page": demo.url(), "file": file,
+        "steps": steps.iter().map(|(name, files, skip, drop)| json!({
+            "name": name, "kind": "demo", "page": demo.url(), "files": files,
             "skip_checks": skip, "drop": drop,
         })).collect::<Vec<_>>(),
     });
@@ -214,6 +227,15 @@ fn check_steps(seen: &HashMap<String, Value>, too_large: Refusal, wrong_type: Re
             step["natural_width"] == width,
             "the preview did not load from the store",
         );
+        ensure_listed(step, &[key]);
+        ensure_explained(
+            step,
+            &[
+                "For the file, the service signed a form",
+                "straight to the store",
+                "and stored 1 file.",
+            ],
+        );
         let screenshot = step["screenshot"].as_str().unwrap_or_default();
         ensure(
             step,
@@ -225,7 +247,10 @@ fn check_steps(seen: &HashMap<String, Value>, too_large: Refusal, wrong_type: Re
     for (name, why) in [
         (
             "demo-huge-page-check",
-            ["5000001 bytes", "1 to 5000000 bytes"],
+            [
+                "huge.png is 5 MB (5,000,001 bytes)",
+                "files of 1 byte to 5 MB are allowed",
+            ],
         ),
         (
             "demo-text-page-check",
@@ -244,6 +269,10 @@ fn check_steps(seen: &HashMap<String, Value>, too_large: Refusal, wrong_type: Re
             step,
             text.starts_with("Not sent: ") && why.iter().all(|w| text.contains(w)),
             "the page does not say why",
+        );
+        ensure_explained(
+            step,
+            &["This page refused 1 file before asking for a form."],
         );
     }
 
@@ -276,7 +305,76 @@ fn check_steps(seen: &HashMap<String, Value>, too_large: Refusal, wrong_type: Re
             )),
             "the refusal is not shown in words",
         );
+        ensure_explained(step, &["and refused 1 file with its own error."]);
     }
+
+    // Three files at once, the page's checks skipped: the two images are
+    // stored, listed with links and previewed; the store refuses the text.
+    let step = &seen["demo-several"];
+    ensure(step, step["ok"] == true, "the browser step failed");
+    let results = step["files"].as_array().cloned().unwrap_or_default();
+    ensure(step, results.len() == 3, "not one result per file");
+    for (result, (key, width)) in results.iter().zip([
+        ("user/42/gallery-1.png", 200),
+        ("user/42/gallery-2.png", 100),
+    ]) {
+        ensure(
+            step,
+            result["outcome"] == "stored"
+                && result["key"] == key
+                && result["progress"] == 100
+                && result["natural_width"] == width,
+            &format!("{key} was not stored, with its progress and preview"),
+        );
+    }
+    ensure(
+        step,
+        results[2]["outcome"] == "refused" && results[2]["code"] == wrong_type.code,
+        "the store did not refuse the text file among the images",
+    );
+    ensure_listed(step, &["user/42/gallery-1.png", "user/42/gallery-2.png"]);
+    ensure_explained(
+        step,
+        &[
+            "For each of the 3 files, the service signed a form",
+            "the bytes never passed through the service",
+            "and stored 2 files and refused 1 file with its own error.",
+        ],
+    );
+}
+
+/// The page lists exactly `keys` as uploaded, each linked to the store with a
+/// presigned URL.
+#[track_caller]
+fn ensure_listed(step: &Value, keys: &[&str]) {
+    let links = step["uploaded"].as_array().cloned().unwrap_or_default();
+    let mut listed: Vec<&str> = links.iter().filter_map(|l| l["text"].as_str()).collect();
+    listed.sort_unstable();
+    ensure(
+        step,
+        listed == keys,
+        "the list of uploads is not what was stored",
+    );
+    ensure(
+        step,
+        links.iter().all(|l| {
+            l["href"]
+                .as_str()
+                .is_some_and(|h| h.contains("X-Amz-Signature="))
+        }),
+        "an upload is not linked with a presigned URL",
+    );
+}
+
+/// The page's explanation of what just happened says each of `parts`.
+#[track_caller]
+fn ensure_explained(step: &Value, parts: &[&str]) {
+    let text = step["explanation"].as_str().unwrap_or_default();
+    ensure(
+        step,
+        text.starts_with("What just happened: ") && parts.iter().all(|p| text.contains(p)),
+        &format!("the page does not explain what happened: {parts:?}"),
+    );
 }
 
 /// The service records only what the store has: a key never uploaded is
@@ -309,10 +407,24 @@ fn the_upload_demo_uploads_previews_and_shows_refusals() {
     let seen = run_steps(&dir, &files, &demo);
     check_steps(&seen, TOO_LARGE, WRONG_TYPE);
     check_records_only_stored_keys(&demo);
+    check_recorded(&demo, "local");
+}
+
+/// What the service recorded: the picked and the dropped photo, then the two
+/// images picked at once (in the order their uploads ended).
+fn check_recorded(demo: &app::Demo, server: &str) {
+    let mut recorded = demo.uploads();
+    assert!(recorded.len() == 4, "{server}: recorded {recorded:?}");
+    recorded[2..].sort();
     assert_eq!(
-        demo.uploads(),
-        ["user/42/photo.png", "user/42/dropped.png"],
-        "what the service recorded"
+        recorded,
+        [
+            "user/42/photo.png",
+            "user/42/dropped.png",
+            "user/42/gallery-1.png",
+            "user/42/gallery-2.png"
+        ],
+        "{server}: what the service recorded"
     );
 }
 
@@ -464,8 +576,7 @@ fn the_readmes_first_command_serves_the_demo_on_the_local_endpoint() {
     assert_eq!(status, 200);
     let body = body.unwrap();
     assert!(
-        body.contains("<h1>Upload an image</h1>")
-            && body.contains(r#""content_length":[1,5000000]"#),
+        body.contains("<h1>Upload images</h1>") && body.contains(r#""content_length":[1,5000000]"#),
         "the page with the declaration's rules: {body}"
     );
     let form: Value = serde_json::from_str(&form.unwrap()).unwrap();
@@ -545,6 +656,8 @@ fn against_store(server: &support::Server) {
         "user/42/dropped.png",
         "user/42/huge.png",
         "user/42/notes.txt",
+        "user/42/gallery-1.png",
+        "user/42/gallery-2.png",
     ] {
         let path = support::object_path(server, key);
         let reply = support::s3_request(server, "DELETE", &path, "", &[], &[]);
@@ -582,15 +695,12 @@ fn against_store(server: &support::Server) {
     };
     check_steps(&seen, too_large, wrong_type);
     check_records_only_stored_keys(&demo);
-    assert_eq!(
-        demo.uploads(),
-        ["user/42/photo.png", "user/42/dropped.png"],
-        "{}: what the service recorded",
-        server.name
-    );
+    check_recorded(&demo, &server.name);
     for (key, bytes) in [
         ("user/42/photo.png", &files.photo),
         ("user/42/dropped.png", &files.dropped),
+        ("user/42/gallery-1.png", &files.gallery[0].0),
+        ("user/42/gallery-2.png", &files.gallery[1].0),
     ] {
         let stored = support::get(server, key);
         assert_eq!(stored.status, 200, "{}: {key} is not stored", server.name);

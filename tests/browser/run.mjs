@@ -1,20 +1,22 @@
-// Drives a real Chromium through upload steps for tests/tests/browser.rs.
+// Drives a real Chromium through upload steps for tests/tests/browser.rs and
+// the examples' browser tests (examples/tests/upload_{demo,widgets}.rs).
 //
 //   node run.mjs SPEC.json
 //
 // SPEC: {"chromium": path, "playwright": dir holding node_modules/playwright-core,
 //        "artifacts": dir, "steps": [{"name", "kind": "form" | "xhr" | "demo" | "widget",
-//        "page": url, "file": path, "skip_checks": bool, "drop": bool (demo only),
-//        "files": [path, ...], "input": selector (widget only)}]}
+//        "page": url, "file": path, "files": [path, ...] (demo, widget),
+//        "skip_checks": bool (demo, widget), "drop": bool (demo only),
+//        "input": selector (widget only)}]}
 //
 // "form": opens the page, picks the file in the page's <form>, submits it and
 // records the storage's answer (the navigation's response).
 // "xhr": opens the page, picks the file, clicks #upload and waits for the
 // page to set window.uploadResult (see upload.html).
 // "demo": opens the upload demo's page, ticks its "skip the page's checks" box
-// when skip_checks, picks the file (or, when drop, drops it on the page's
-// drop zone) and waits for the page to set window.demoResult (see
-// examples/upload_demo/page.html).
+// when skip_checks, picks the files (step.files, or step.file) at once (or,
+// when drop, drops them on the page's drop zone) and waits for the page to
+// set window.demoResult (see examples/upload_demo/page.html).
 // "widget": opens a page of examples/upload_widgets (Uppy, Dropzone), ticks
 // its "skip the page's checks" box when skip_checks, gives all the files at
 // once to the widget's file input (the CSS selector `input`) and waits for
@@ -137,31 +139,38 @@ async function uploadXhr(page, step) {
   return await handle.jsonValue();
 }
 
-// Picks the file in the upload demo's page (or drops it on the page's drop
-// zone when step.drop), which uploads it at once; reports the page's result
+// Picks the files (step.files, or the one step.file) in the upload demo's
+// page (or drops them on the page's drop zone when step.drop), which uploads
+// them at once; reports the page's result, what its list of uploads shows
 // and the file picker's accept filter.
 async function uploadDemo(page, step) {
   if (step.skip_checks) await page.locator('#skip-checks').check();
   const accept = await page.locator('#file').getAttribute('accept');
+  const files = step.files ?? [step.file];
   if (step.drop) {
-    const name = basename(step.file);
-    const type = MEDIA_TYPES[extname(name).toLowerCase()] ?? '';
-    const data = readFileSync(step.file).toString('base64');
-    const transfer = await page.evaluateHandle(({ data, name, type }) => {
-      const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+    const dropped = files.map((file) => {
+      const name = basename(file);
+      const type = MEDIA_TYPES[extname(name).toLowerCase()] ?? '';
+      return { name, type, data: readFileSync(file).toString('base64') };
+    });
+    const transfer = await page.evaluateHandle((dropped) => {
       const transfer = new DataTransfer();
-      transfer.items.add(new File([bytes], name, { type }));
+      for (const { data, name, type } of dropped) {
+        const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+        transfer.items.add(new File([bytes], name, { type }));
+      }
       return transfer;
-    }, { data, name, type });
+    }, dropped);
     await page.dispatchEvent('#drop', 'dragover', { dataTransfer: transfer });
     await page.dispatchEvent('#drop', 'drop', { dataTransfer: transfer });
   } else {
-    await page.locator('#file').setInputFiles(step.file);
+    await page.locator('#file').setInputFiles(files);
   }
   const handle = await page.waitForFunction(() => window.demoResult);
-  return { accept, ...(await handle.jsonValue()) };
+  const uploaded = await page.locator('#uploaded a').evaluateAll(
+    (links) => links.map((a) => ({ text: a.textContent, href: a.href })));
+  return { accept, uploaded, ...(await handle.jsonValue()) };
 }
-
 
 // Gives the files to the widget at once, as a multiple-file pick; reports
 // the page's outcomes, the widget's text and the labels of its controls
