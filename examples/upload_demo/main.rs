@@ -7,8 +7,9 @@
 //! A small axum service declares its rules with `post_policy!` (images up to
 //! 5 MB under `user/42/`), hands the page freshly signed forms, and records
 //! an upload once the store confirms it. The page checks files against the
-//! same declaration, uploads them with a progress bar directly to the store,
-//! then shows the stored image or the store's refusal.
+//! same declaration, uploads several at once directly to the store, each
+//! with a progress bar, then lists the stored images with links, or shows
+//! the store's refusal, and says what just happened.
 //!
 //! By default the uploads go to the local S3 POST endpoint, started
 //! in-process with its data under `target/upload-demo-data`. With
