@@ -41,7 +41,8 @@ export POST_POLICY_TEST_PYTHON=$venv/bin/python
 # missing) driven by playwright-core (npm ci, pinned by
 # tests/browser/package-lock.json, into $cache). Fails when it cannot. The
 # same npm ci installs the AWS SDK for JavaScript's createPresignedPost for
-# tests/tests/frontends.rs, which finds it through POST_POLICY_PLAYWRIGHT too.
+# tests/tests/frontends.rs, which finds it through POST_POLICY_PLAYWRIGHT too,
+# and the Uppy and Dropzone bundles examples/upload_widgets serves.
 chromium=${POST_POLICY_CHROMIUM:-/usr/bin/chromium}
 if [ ! -x "$chromium" ]; then
     step "installing Debian's chromium with apt-get"
@@ -72,7 +73,7 @@ node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' \
 playwright=$cache/playwright
 stamp=$playwright/.installed
 if ! cat "$root"/tests/browser/package{,-lock}.json | cmp -s - "$stamp" 2>/dev/null; then
-    step "installing playwright-core and @aws-sdk/s3-presigned-post into $playwright (npm ci)"
+    step "installing playwright-core, @aws-sdk/s3-presigned-post, uppy and dropzone into $playwright (npm ci)"
     rm -rf "$playwright"
     mkdir -p "$playwright"
     cp "$root"/tests/browser/package{,-lock}.json "$playwright/"

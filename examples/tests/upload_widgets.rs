@@ -16,6 +16,10 @@
 //! - with the page's checks on, the same two are refused by the page before
 //!   anything is signed or sent, in words with sizes in human units.
 //!
+//! The example binary serves each bundle as the npm package has it, only
+//! those, and the pages' rules from the declaration; without the packages
+//! it exits with where it looked and how to install them.
+//!
 //! Like `upload_demo.rs` it fails, never skips, without
 //! `POST_POLICY_CHROMIUM` and `POST_POLICY_PLAYWRIGHT`; the run against
 //! real stores is skipped, with the reason printed, without
@@ -473,4 +477,126 @@ fn against_store(server: &support::Server) {
     };
     check_steps(&seen, too_large, wrong_type);
     check_store(server, &files);
+}
+
+/// The example binary, as `cargo test` builds it with the tests.
+fn widgets_binary() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let bin = exe
+        .parent()
+        .and_then(Path::parent)
+        .unwrap()
+        .join("examples")
+        .join(format!("upload-widgets{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        bin.is_file(),
+        "{} is missing: `cargo test -p examples` builds it with the tests (a `--test` filter \
+         alone does not)",
+        bin.display()
+    );
+    bin
+}
+
+#[test]
+fn the_example_serves_the_bundles_from_npm_and_says_when_they_are_missing() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+
+    // No bundles: a clear error, nothing served.
+    let missing = Command::new(widgets_binary())
+        .args(["--port", "0"])
+        .env("UPLOAD_WIDGETS_NODE_MODULES", "/nonexistent/node_modules")
+        .env_remove("UPLOAD_WIDGETS_BUCKET")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&missing.stderr);
+    assert_eq!(missing.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("/nonexistent/node_modules")
+            && stderr.contains("npm ci --prefix tests/browser --ignore-scripts"),
+        "{stderr}"
+    );
+
+    let node_modules = env_path("POST_POLICY_PLAYWRIGHT").join("node_modules");
+    let mut child = Command::new(widgets_binary())
+        .args(["--port", "0"])
+        .env("UPLOAD_WIDGETS_NODE_MODULES", &node_modules)
+        .env_remove("UPLOAD_WIDGETS_BUCKET")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut printed = Vec::new();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let url = loop {
+        let Some(Ok(line)) = lines.next() else {
+            let _ = child.kill();
+            panic!("upload-widgets stopped before printing the URL: {printed:?}");
+        };
+        printed.push(line.clone());
+        if let Some(rest) = line.strip_prefix("open ") {
+            break rest.split('/').take(3).collect::<Vec<_>>().join("/");
+        }
+    };
+    let fetch = |path: &str| {
+        support::client()
+            .get(format!("{url}{path}"))
+            .send()
+            .map(|r| {
+                let status = r.status().as_u16();
+                let content_type = r
+                    .headers()
+                    .get("content-type")
+                    .map(|v| v.to_str().unwrap_or_default().to_string());
+                (status, content_type, r.bytes().unwrap_or_default().to_vec())
+            })
+            .unwrap()
+    };
+    let uppy = fetch("/uppy");
+    let dropzone = fetch("/dropzone");
+    let bundle = fetch("/vendor/uppy.min.js");
+    let css = fetch("/vendor/dropzone.css");
+    let outside = fetch("/vendor/..%2Fpackage.json");
+    let form = fetch("/uploads/new");
+    let _ = child.kill();
+    let _ = child.wait();
+
+    assert!(
+        printed
+            .iter()
+            .any(|l| l.starts_with("widgets: uppy 5.2.0, dropzone 6.3.5")),
+        "the pinned versions: {printed:?}"
+    );
+    assert!(
+        printed
+            .iter()
+            .any(|l| l.starts_with("uploads go to the local S3 POST endpoint at http://127.0.0.1:")),
+        "{printed:?}"
+    );
+    for (page, bundle) in [
+        (&uppy, "/vendor/uppy.min.js"),
+        (&dropzone, "/vendor/dropzone-min.js"),
+    ] {
+        let body = String::from_utf8_lossy(&page.2);
+        assert_eq!(page.0, 200, "{body}");
+        assert!(
+            body.contains(&format!("<script src=\"{bundle}\"></script>"))
+                && body
+                    .contains(r#"const RULES = {"max":5000000,"min":1,"type_prefix":"image/"};"#)
+                && !body.contains("https://"),
+            "the page, its rules from the declaration, its bundle served here: {body}"
+        );
+    }
+    assert_eq!(
+        bundle.2,
+        std::fs::read(node_modules.join("uppy/dist/uppy.min.js")).unwrap(),
+        "the npm package's bundle, as it is"
+    );
+    assert_eq!(bundle.1.as_deref(), Some("text/javascript"));
+    assert_eq!((css.0, css.1.as_deref()), (200, Some("text/css")));
+    assert_eq!(outside.0, 404, "only the listed bundles are served");
+    let form: Value = serde_json::from_slice(&form.2).unwrap();
+    assert_eq!(form["fields"]["key"], "widgets/42/${filename}");
+    assert_eq!(form["fields"]["x-amz-meta-uploaded-by"], "42");
+    assert_eq!(form["fields"]["success_action_status"], "201");
 }
