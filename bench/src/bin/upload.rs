@@ -73,7 +73,12 @@ fn run(settings: &Settings) -> Result<(), String> {
     let mut local = LocalEndpoint::start(&settings.dir)?;
     let mut targets = vec![local.target()?];
     targets.extend(peers()?);
-    let forms: Vec<SignedPost> = targets.iter().map(sign).collect::<Result<_, _>>()?;
+    // The memory and request-rate loads reuse one key each; every timed
+    // upload has its own, so none replaces (and frees) the one before.
+    let forms: Vec<SignedPost> = targets
+        .iter()
+        .map(|t| sign(t, "load"))
+        .collect::<Result<_, _>>()?;
     for (target, form) in targets.iter().zip(&forms) {
         upload(target, form, 1, &pattern)
             .map_err(|e| format!("{}: a first upload fails: {e}", target.name))?;
@@ -85,7 +90,11 @@ fn run(settings: &Settings) -> Result<(), String> {
     let mut refuses_from: Vec<Option<u64>> = vec![None; targets.len()];
     for round in 0..settings.rounds {
         for &size in &settings.sizes {
-            let floor = floor(&settings.dir, size, &pattern)?;
+            // Written-back before each size, so that no measurement waits
+            // for the dirty pages of the one before it (an fsync of 1 KiB
+            // after a GiB took 200 ms).
+            settle();
+            let floor = floor(&settings.dir, &format!("{size}-{round}"), size, &pattern)?;
             line(&format!(
                 r#"{{"kind":"time","target":"floor","size":{size},"round":{round},"ns":{}}}"#,
                 floor.as_nanos()
@@ -95,7 +104,8 @@ fn run(settings: &Settings) -> Result<(), String> {
                 if refuses_from[i].is_some_and(|from| size >= from) {
                     continue;
                 }
-                match upload(&targets[i], &forms[i], size, &pattern) {
+                let form = sign(&targets[i], &format!("{size}-{round}"))?;
+                match upload(&targets[i], &form, size, &pattern) {
                     Ok(took) => line(&format!(
                         r#"{{"kind":"time","target":"{}","size":{size},"round":{round},"ns":{}}}"#,
                         targets[i].name,
@@ -126,8 +136,10 @@ fn run(settings: &Settings) -> Result<(), String> {
             },
             None => largest,
         };
+        let large = sign(target, "memory")?;
+        settle();
         let idle = reset_peak(pid)?;
-        upload(target, form, largest, &pattern).map_err(|e| format!("{}: {e}", target.name))?;
+        upload(target, &large, largest, &pattern).map_err(|e| format!("{}: {e}", target.name))?;
         let peak = peak_kib(pid)?;
         line(&format!(
             r#"{{"kind":"memory","target":"{}","load":"one upload of {largest} bytes","idle_kib":{idle},"peak_kib":{peak}}}"#,
@@ -145,6 +157,7 @@ fn run(settings: &Settings) -> Result<(), String> {
     // Requests per second for 1 KiB uploads.
     for &clients in &settings.concurrency {
         for (target, form) in targets.iter().zip(&forms) {
+            settle();
             let done = concurrently(
                 target,
                 form,
@@ -161,7 +174,14 @@ fn run(settings: &Settings) -> Result<(), String> {
         }
     }
     local.stop();
+    // The objects and the floor's files: gigabytes.
+    let _ = std::fs::remove_dir_all(&settings.dir);
     Ok(())
+}
+
+/// Writes back every dirty page (`sync(1)`), outside any timing.
+fn settle() {
+    let _ = Command::new("sync").status();
 }
 
 fn line(json: &str) {
@@ -235,31 +255,46 @@ fn pattern() -> Vec<u8> {
 
 /// The floor for `size` bytes: the same bytes hashed (MD5) and written to
 /// a file on the store's disk, fsynced and renamed into place.
-fn floor(dir: &Path, size: u64, pattern: &[u8]) -> Result<Duration, String> {
-    let temp = dir.join("floor.partial");
-    let done = dir.join("floor.object");
+fn floor(dir: &Path, name: &str, size: u64, pattern: &[u8]) -> Result<Duration, String> {
+    let temp = dir.join(format!("floor-{name}.partial"));
+    let done = dir.join(format!("floor-{name}.object"));
     let io = |e: std::io::Error| format!("the floor's file in {}: {e}", dir.display());
+    let chunks = || {
+        let mut left = size;
+        std::iter::from_fn(move || {
+            let n = left.min(pattern.len() as u64) as usize;
+            left -= n as u64;
+            (n > 0).then(|| &pattern[..n])
+        })
+    };
     let start = Instant::now();
-    let mut file = std::fs::File::create(&temp).map_err(io)?;
-    let mut md5 = Md5::new();
-    let mut left = size;
-    while left > 0 {
-        let n = left.min(pattern.len() as u64) as usize;
-        let chunk = &pattern[..n];
-        md5.update(chunk);
-        file.write_all(chunk).map_err(io)?;
-        left -= n as u64;
-    }
-    std::hint::black_box(md5.finalize());
-    file.sync_all().map_err(io)?;
-    drop(file);
-    std::fs::rename(&temp, &done).map_err(io)?;
+    // Hashing and writing overlap, as a server can overlap them: the floor
+    // is the slower of the two, not their sum.
+    let written = std::thread::scope(|s| {
+        let hashing = s.spawn(|| {
+            let mut md5 = Md5::new();
+            chunks().for_each(|chunk| md5.update(chunk));
+            std::hint::black_box(md5.finalize());
+        });
+        let written = (|| {
+            let mut file = std::fs::File::create(&temp)?;
+            for chunk in chunks() {
+                file.write_all(chunk)?;
+            }
+            file.sync_all()?;
+            drop(file);
+            std::fs::rename(&temp, &done)
+        })();
+        let _ = hashing.join();
+        written
+    });
+    written.map_err(io)?;
     Ok(start.elapsed())
 }
 
-/// A policy for the target's bucket: keys under `bench/`, any size one
+/// A form for the target's bucket and the key `bench/NAME`: any size one
 /// POST can carry, answered with 201.
-fn sign(target: &Target) -> Result<SignedPost, String> {
+fn sign(target: &Target, name: &str) -> Result<SignedPost, String> {
     let policy = Policy::builder()
         .bucket(&target.bucket)
         .and_then(|b| b.key_starts_with(KEY_PREFIX))
@@ -272,7 +307,7 @@ fn sign(target: &Target) -> Result<SignedPost, String> {
         .signer
         .sign_with(
             &policy,
-            SignOptions::new().key(format!("{KEY_PREFIX}object")),
+            SignOptions::new().key(format!("{KEY_PREFIX}{name}")),
         )
         .map_err(|e| format!("{}: {e}", target.name))
 }
