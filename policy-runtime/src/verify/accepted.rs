@@ -125,6 +125,7 @@ pub(crate) fn accept(form: &Prepared<'_>) -> Result<Accepted, Rejection> {
         checksum: None,
     };
     let mut redirect = None;
+    let mut checksum_fields = false;
     for field in &form.fields {
         let value = &*field.value;
         let spec = match field.kind {
@@ -190,12 +191,10 @@ pub(crate) fn accept(form: &Prepared<'_>) -> Result<Accepted, Rejection> {
             }
             // The secret is for the server to use; `Debug` redacts it.
             Kept::Header | Kept::Secret => accepted.headers.push((spec.name.into(), value.into())),
-            // Checked together below; the rest are not the form's to set.
-            Kept::Checksum
-            | Kept::Redirect { .. }
-            | Kept::Bucket
-            | Kept::Signature
-            | Kept::Form => {}
+            // Checked together below.
+            Kept::Checksum => checksum_fields = true,
+            // Not the form's to set.
+            Kept::Redirect { .. } | Kept::Bucket | Kept::Signature | Kept::Form => {}
         }
     }
     if redirect.is_some() {
@@ -203,6 +202,9 @@ pub(crate) fn accept(form: &Prepared<'_>) -> Result<Accepted, Rejection> {
     }
     // As sent: a server hashing the bytes reads the same values from the
     // submission (`${filename}` has no place in a checksum).
-    accepted.checksum = Checksum::from_fields(form.fields.iter().map(|f| (f.sent_name, f.raw)))?;
+    if checksum_fields {
+        accepted.checksum =
+            Checksum::from_fields(form.fields.iter().map(|f| (f.sent_name, f.raw)))?;
+    }
     Ok(accepted)
 }
