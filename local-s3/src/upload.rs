@@ -27,7 +27,6 @@ use policy_runtime::rules::MAX_UPLOAD_SIZE;
 use policy_runtime::time::OffsetDateTime;
 use policy_runtime::verify::{Checksum, Rejection, Submission, MAX_FORM_BYTES};
 use policy_runtime::{Condition, PolicyDocument};
-use tokio::io::AsyncWriteExt;
 
 use crate::answer::{self, Refusal};
 use crate::budget::{self, Budget, Limited, AFTER_FILE, READ_AHEAD};
@@ -206,11 +205,7 @@ async fn receive_file(
     }
     request.budget.allow(max.saturating_add(READ_AHEAD));
 
-    let (temp, mut file) = state
-        .store
-        .temp_file()
-        .await
-        .map_err(|e| Refusal::internal("cannot create the upload's file", &e))?;
+    let mut incoming = state.store.incoming();
     let mut size: u64 = 0;
     let mut md5 = Md5::new();
     // The checksum the form asks for, computed as the bytes arrive. Fields
@@ -245,8 +240,7 @@ async fn receive_file(
         };
         size += chunk.len() as u64;
         if size > max {
-            drop(file);
-            drop(temp);
+            drop(incoming);
             drop(field);
             return Err(request.refuse(too_large(size)).await);
         }
@@ -254,7 +248,8 @@ async fn receive_file(
         if let Some(hasher) = &mut hasher {
             hasher.update(&chunk);
         }
-        file.write_all(&chunk)
+        incoming
+            .write(&chunk)
             .await
             .map_err(|e| Refusal::internal("cannot write the upload", &e))?;
     }
@@ -325,7 +320,7 @@ async fn receive_file(
     };
     state
         .store
-        .commit(temp, file, &accepted.bucket, &object)
+        .commit(incoming, &accepted.bucket, &object)
         .await
         .map_err(|e| Refusal::internal("cannot store the upload", &e))?;
     let host = headers
