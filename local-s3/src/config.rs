@@ -34,6 +34,7 @@ pub struct Config {
     origins: Vec<String>,
     buckets: Vec<String>,
     idle_timeout: Duration,
+    fsync: bool,
 }
 
 /// How long a connection may send nothing in the middle of a request before
@@ -72,7 +73,43 @@ impl Config {
             origins: Vec::new(),
             buckets: Vec::new(),
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            fsync: true,
         }
+    }
+
+    /// Whether each object is synced to disk (`fsync`) before the upload
+    /// is answered; on unless set. Off, an object is answered as soon as
+    /// it is renamed into place: still whole or absent to every reader,
+    /// but a crash of the machine (not of the endpoint) can lose recent
+    /// objects or leave them damaged. For test suites that upload many
+    /// small files to a throwaway directory (one client's 1 KiB uploads
+    /// go about a third faster here, `BENCHMARKS.md`); never for data
+    /// that matters.
+    ///
+    /// ```
+    /// # use post_policy_local::Config;
+    /// # use policy_runtime::Region;
+    /// let config = Config::new("uploads", Region::new("eu-west-1")?);
+    /// assert!(config.fsyncs());
+    /// assert!(!config.fsync(false).fsyncs());
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
+    pub fn fsync(mut self, fsync: bool) -> Config {
+        self.fsync = fsync;
+        self
+    }
+
+    /// Whether objects are synced before an upload is answered (see
+    /// [`Config::fsync`]).
+    ///
+    /// ```
+    /// # use post_policy_local::Config;
+    /// # use policy_runtime::Region;
+    /// assert!(Config::new("u", Region::new("eu-west-1")?).fsyncs());
+    /// # Ok::<(), policy_runtime::Error>(())
+    /// ```
+    pub fn fsyncs(&self) -> bool {
+        self.fsync
     }
 
     /// How long a client may send nothing while its request's headers or
@@ -283,6 +320,7 @@ impl fmt::Debug for Config {
             .field("origins", &self.allowed_origins())
             .field("buckets", &self.buckets)
             .field("idle_timeout", &self.idle_timeout)
+            .field("fsync", &self.fsync)
             .finish()
     }
 }

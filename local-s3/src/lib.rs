@@ -123,7 +123,7 @@ impl LocalS3 {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn new(config: Config) -> io::Result<LocalS3> {
-        let store = Store::open(config.dir())?;
+        let store = Store::open(config.dir(), config.fsyncs())?;
         let verifier = Verifier::new(config.credential_list().to_vec(), config.region().clone());
         Ok(LocalS3 {
             state: Arc::new(State {

@@ -44,6 +44,12 @@ OPTIONS (each also read from the environment variable shown)
                              answered 400 RequestTimeout (body) or closed
                              (headers); also how long stopping waits
                              [POST_POLICY_LOCAL_IDLE_TIMEOUT; default 20]
+  --fsync on|off             off: answer an upload once its object is
+                             renamed into place, without waiting for the
+                             disk (objects stay whole or absent to readers,
+                             but a machine crash can lose or damage recent
+                             ones); for throwaway test data only
+                             [POST_POLICY_LOCAL_FSYNC; default on]
   --ready-file PATH          once listening, write one JSON object to PATH
                              (atomically: a reader sees all of it or no
                              file): endpoint, port, region, access_key_id,
@@ -88,6 +94,7 @@ fn parse(args: Vec<String>, env: &dyn Fn(&str) -> Option<String>) -> Result<Sett
     let mut buckets = Vec::new();
     let (mut region, mut port, mut bind, mut dir) = (None, None, None, None);
     let mut idle = None;
+    let mut fsync = None;
     let mut ready_file = None;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -104,6 +111,7 @@ fn parse(args: Vec<String>, env: &dyn Fn(&str) -> Option<String>) -> Result<Sett
             "--allow-origin",
             "--bucket",
             "--idle-timeout",
+            "--fsync",
             "--ready-file",
         ];
         if !known.contains(&name.as_str()) {
@@ -131,6 +139,7 @@ fn parse(args: Vec<String>, env: &dyn Fn(&str) -> Option<String>) -> Result<Sett
             "--dir" => dir = Some(value),
             "--allow-origin" => origins.push(value),
             "--idle-timeout" => idle = Some(value),
+            "--fsync" => fsync = Some(value),
             "--ready-file" => ready_file = Some(value),
             _ => buckets.push(value),
         }
@@ -213,6 +222,14 @@ fn parse(args: Vec<String>, env: &dyn Fn(&str) -> Option<String>) -> Result<Sett
             }
         },
     };
+    let fsync = match fsync.or_else(|| env("POST_POLICY_LOCAL_FSYNC")) {
+        None => true,
+        Some(text) => match text.as_str() {
+            "on" => true,
+            "off" => false,
+            _ => return Err(format!("fsync `{text}` is neither `on` nor `off`")),
+        },
+    };
     let ready_file = match ready_file.or_else(|| env("POST_POLICY_LOCAL_READY_FILE")) {
         None => None,
         Some(text) => {
@@ -242,7 +259,9 @@ fn parse(args: Vec<String>, env: &dyn Fn(&str) -> Option<String>) -> Result<Sett
             )
         })
         .collect();
-    let mut config = Config::new(PathBuf::from(dir), region).idle_timeout(idle);
+    let mut config = Config::new(PathBuf::from(dir), region)
+        .idle_timeout(idle)
+        .fsync(fsync);
     for c in parsed {
         config = config.credentials(c);
     }
@@ -359,6 +378,9 @@ fn run(settings: Settings) -> Result<(), String> {
             "idle timeout: {} s\n",
             config.idle().as_secs_f64()
         ));
+        if !config.fsyncs() {
+            banner.push_str("fsync: off (a machine crash can lose recent objects)\n");
+        }
         if let Some(path) = &ready_file {
             let json = ready_json(addr, &endpoint, &settings.buckets)?;
             write_atomically(path, &json).map_err(|e| {

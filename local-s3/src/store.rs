@@ -51,6 +51,10 @@ pub(crate) struct Store {
     incoming: PathBuf,
     next: AtomicU64,
     pid: u32,
+    /// Whether commits sync the file before the rename ([`Config::fsync`]).
+    ///
+    /// [`Config::fsync`]: crate::Config::fsync
+    fsync: bool,
 }
 
 /// What is stored beside an object's bytes.
@@ -126,8 +130,9 @@ impl Drop for TempFile {
 
 impl Store {
     /// Opens (creating) `dir`, and empties its `.incoming/` of uploads an
-    /// earlier run left unfinished.
-    pub(crate) fn open(dir: &Path) -> io::Result<Store> {
+    /// earlier run left unfinished. With `fsync`, every commit syncs the
+    /// object's file before it is renamed into place.
+    pub(crate) fn open(dir: &Path, fsync: bool) -> io::Result<Store> {
         std::fs::create_dir_all(dir)?;
         let incoming = dir.join(".incoming");
         match std::fs::remove_dir_all(&incoming) {
@@ -140,6 +145,7 @@ impl Store {
             incoming,
             next: AtomicU64::new(0),
             pid: std::process::id(),
+            fsync,
         })
     }
 
@@ -210,6 +216,7 @@ impl Store {
             }
         };
         let root = self.root.clone();
+        let fsync = self.fsync;
         let written = tokio::task::spawn_blocking(move || -> io::Result<()> {
             let mut temp = temp;
             let mut file = match file {
@@ -221,7 +228,9 @@ impl Store {
             };
             file.write_all(&head)?;
             file.write_all(&tail)?;
-            file.sync_all()?;
+            if fsync {
+                file.sync_all()?;
+            }
             drop(file);
             std::fs::create_dir_all(path.parent().unwrap_or(&root))?;
             std::fs::rename(temp.path(), &path)?;
@@ -335,6 +344,7 @@ mod tests {
             incoming: PathBuf::from("/data/.incoming"),
             next: AtomicU64::new(0),
             pid: 1,
+            fsync: true,
         };
         for key in [
             "../../etc/passwd",
@@ -379,8 +389,15 @@ mod tests {
     /// bytes, and leave nothing in `.incoming/`.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn small_and_large_uploads_commit_the_same_bytes() {
-        let dir = scratch("commit");
-        let store = Store::open(&dir).unwrap();
+        for fsync in [true, false] {
+            let dir = scratch(&format!("commit-{fsync}"));
+            let store = Store::open(&dir, fsync).unwrap();
+            commit_each_way(&store, &dir).await;
+            std::fs::remove_dir_all(&dir).unwrap();
+        }
+    }
+
+    async fn commit_each_way(store: &Store, dir: &Path) {
         for (size, chunk, in_file) in [
             (0, 7, false),
             (1024, 100, false),
@@ -397,10 +414,9 @@ mod tests {
             let key = format!("k-{size}");
             let object = object(&key, size as u64);
             store.commit(incoming, "b", &object).await.unwrap();
-            assert_eq!(read_back(&store, &key).await, (object, bytes), "{size}");
+            assert_eq!(read_back(store, &key).await, (object, bytes), "{size}");
         }
         assert_eq!(std::fs::read_dir(dir.join(".incoming")).unwrap().count(), 0);
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     /// An upload dropped before its commit, held in memory or in a file,
@@ -409,7 +425,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn an_upload_dropped_before_its_commit_leaves_nothing() {
         let dir = scratch("dropped");
-        let store = Store::open(&dir).unwrap();
+        let store = Store::open(&dir, true).unwrap();
         let mut first = store.incoming();
         first.write(b"old").await.unwrap();
         store.commit(first, "b", &object("k", 3)).await.unwrap();

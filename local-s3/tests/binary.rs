@@ -83,6 +83,10 @@ fn prints_its_url_takes_an_upload_and_stops_on_sigterm() {
     let banner = banner.join("\n");
     assert!(banner.contains("region: eu-west-1"), "{banner}");
     assert!(banner.contains("AKIDBIN"), "{banner}");
+    assert!(
+        !banner.contains("fsync"),
+        "fsync is on unless set: {banner}"
+    );
     assert!(!banner.contains(SECRET), "the secret is printed: {banner}");
     assert!(banner.contains(&dir.display().to_string()), "{banner}");
 
@@ -143,6 +147,7 @@ fn reads_its_settings_from_the_environment_and_stops_on_ctrl_c() {
             ("POST_POLICY_LOCAL_CREDENTIALS", ""),
             ("POST_POLICY_LOCAL_REGION", "ap-south-1"),
             ("POST_POLICY_LOCAL_DIR", dir.to_str().unwrap()),
+            ("POST_POLICY_LOCAL_FSYNC", "off"),
             (
                 "POST_POLICY_LOCAL_ALLOW_ORIGIN",
                 "http://a.test,http://b.test",
@@ -154,6 +159,7 @@ fn reads_its_settings_from_the_environment_and_stops_on_ctrl_c() {
     assert!(banner.contains("region: ap-south-1"), "{banner}");
     assert!(banner.contains("credentials: AKIDENV"), "{banner}");
     assert!(banner.contains("http://a.test, http://b.test"), "{banner}");
+    assert!(banner.contains("fsync: off"), "{banner}");
     assert!(!banner.contains(SECRET), "{banner}");
     // Ctrl-C.
     signal(&child, "-INT");
@@ -175,6 +181,7 @@ fn bad_flags_give_a_clear_error_and_exit_code_2() {
             "idle timeout `0` is not a number of seconds",
         ),
         (&["--idle-timeout", "soon"], "idle timeout `soon`"),
+        (&["--fsync", "no"], "fsync `no` is neither `on` nor `off`"),
         (&["--credentials", "no-colon"], "not AKID:SECRET"),
         (
             &["--credentials", "AKID:one", "--credentials", "AKID:two"],
@@ -201,6 +208,7 @@ fn bad_flags_give_a_clear_error_and_exit_code_2() {
         "--port",
         "--allow-origin",
         "--idle-timeout",
+        "--fsync on|off",
         "EXIT CODES",
         "SIGTERM",
     ] {

@@ -2,10 +2,13 @@
 //! over loopback by one client, to the local endpoint and to the peers
 //! (`bench/upload.sh` starts them), beside the floor: generating the same
 //! bytes, hashing them as every store must for the ETag (MD5), writing them
-//! to a file on the same disk, one fsync and a rename.
+//! to a file on the same disk, one fsync and a rename. The local endpoint
+//! runs twice: as it starts by default (`local`), and with `--fsync off`
+//! (`local-nofsync`), which waits for the disk as little as Garage's
+//! default configuration does.
 //!
 //! ```text
-//! upload [--sizes 1KiB,1MiB,64MiB,1GiB] [--rounds 3] [--rps-seconds 3]
+//! upload [--sizes 1KiB,1MiB,64MiB,1GiB] [--rounds 3] [--rps-seconds 2]
 //!        [--concurrency 1,16,100] [--dir DIR]
 //! ```
 //!
@@ -56,7 +59,7 @@ fn main() {
     let settings = match settings() {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("upload: {e}\nusage: upload [--sizes 1KiB,1MiB,64MiB,1GiB] [--rounds 3] [--rps-seconds 3] [--concurrency 1,16,100] [--dir DIR]");
+            eprintln!("upload: {e}\nusage: upload [--sizes 1KiB,1MiB,64MiB,1GiB] [--rounds 3] [--rps-seconds 2] [--concurrency 1,16,100] [--dir DIR]");
             std::process::exit(2);
         }
     };
@@ -70,8 +73,17 @@ fn run(settings: &Settings) -> Result<(), String> {
     std::fs::create_dir_all(&settings.dir)
         .map_err(|e| format!("{}: {e}", settings.dir.display()))?;
     let pattern = pattern();
-    let mut local = LocalEndpoint::start(&settings.dir)?;
-    let mut targets = vec![local.target()?];
+    let mut local = LocalEndpoint::start(&settings.dir, "local", &[])?;
+    let mut unsynced = LocalEndpoint::start(&settings.dir, "local-nofsync", &["--fsync", "off"])?;
+    // Peak memory is measured on the default endpoint only: fsync changes
+    // nothing held in memory.
+    let mut targets = vec![
+        local.target()?,
+        Target {
+            pid: None,
+            ..unsynced.target()?
+        },
+    ];
     targets.extend(peers()?);
     // The memory and request-rate loads reuse one key each; every timed
     // upload has its own, so none replaces (and frees) the one before.
@@ -154,26 +166,33 @@ fn run(settings: &Settings) -> Result<(), String> {
         ));
     }
 
-    // Requests per second for 1 KiB uploads.
+    // Requests per second for 1 KiB uploads: for each number of clients,
+    // interleaved rounds, the order of the stores rotating per round (the
+    // disk's fsync latency drifts over seconds).
     for &clients in &settings.concurrency {
-        for (target, form) in targets.iter().zip(&forms) {
-            settle();
-            let done = concurrently(
-                target,
-                form,
-                clients,
-                1024,
-                &pattern,
-                Some(Duration::from_secs(settings.rps_seconds)),
-            )?;
-            line(&format!(
-                r#"{{"kind":"rps","target":"{}","clients":{clients},"rps":{:.1}}}"#,
-                target.name,
-                done as f64 / settings.rps_seconds as f64
-            ));
+        for round in 0..settings.rounds {
+            for k in 0..targets.len() {
+                let i = (k + round) % targets.len();
+                let (target, form) = (&targets[i], &forms[i]);
+                settle();
+                let done = concurrently(
+                    target,
+                    form,
+                    clients,
+                    1024,
+                    &pattern,
+                    Some(Duration::from_secs(settings.rps_seconds)),
+                )?;
+                line(&format!(
+                    r#"{{"kind":"rps","target":"{}","clients":{clients},"round":{round},"rps":{:.1}}}"#,
+                    target.name,
+                    done as f64 / settings.rps_seconds as f64
+                ));
+            }
         }
     }
     local.stop();
+    unsynced.stop();
     // The objects and the floor's files: gigabytes.
     let _ = std::fs::remove_dir_all(&settings.dir);
     Ok(())
@@ -192,7 +211,7 @@ fn settings() -> Result<Settings, String> {
     let mut s = Settings {
         sizes: vec![1 << 10, 1 << 20, 64 << 20, 1 << 30],
         rounds: 3,
-        rps_seconds: 3,
+        rps_seconds: 2,
         concurrency: vec![1, 16, 100],
         dir: std::env::temp_dir().join("post-policy-upload-bench"),
     };
@@ -497,18 +516,19 @@ fn host_port(endpoint: &str) -> Result<String, String> {
 /// The local endpoint, started from `POST_POLICY_LOCAL_BIN` on a free
 /// port, read from its ready file.
 struct LocalEndpoint {
+    name: &'static str,
     child: Child,
     ready: PathBuf,
 }
 
 impl LocalEndpoint {
-    fn start(dir: &Path) -> Result<LocalEndpoint, String> {
+    fn start(dir: &Path, name: &'static str, args: &[&str]) -> Result<LocalEndpoint, String> {
         let bin = std::env::var("POST_POLICY_LOCAL_BIN").map_err(|_| {
             "POST_POLICY_LOCAL_BIN is not set: point it at a release build of post-policy-local"
                 .to_string()
         })?;
-        let data = dir.join("local-data");
-        let ready = dir.join("local-ready.json");
+        let data = dir.join(format!("{name}-data"));
+        let ready = dir.join(format!("{name}-ready.json"));
         let _ = std::fs::remove_dir_all(&data);
         let _ = std::fs::remove_file(&ready);
         let child = Command::new(&bin)
@@ -521,6 +541,7 @@ impl LocalEndpoint {
                 "--idle-timeout",
                 "120",
             ])
+            .args(args)
             .arg("--dir")
             .arg(&data)
             .arg("--ready-file")
@@ -529,7 +550,7 @@ impl LocalEndpoint {
             .stderr(Stdio::inherit())
             .spawn()
             .map_err(|e| format!("{bin}: {e}"))?;
-        let mut local = LocalEndpoint { child, ready };
+        let mut local = LocalEndpoint { name, child, ready };
         let deadline = Instant::now() + Duration::from_secs(20);
         while !local.ready.exists() {
             if Instant::now() > deadline {
@@ -555,7 +576,7 @@ impl LocalEndpoint {
         )
         .with_endpoint(Endpoint::custom(&endpoint).map_err(|e| e.to_string())?);
         Ok(Target {
-            name: "local".into(),
+            name: self.name.into(),
             host_port: host_port(&endpoint)?,
             endpoint,
             bucket: LOCAL_BUCKET.into(),
