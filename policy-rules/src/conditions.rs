@@ -8,8 +8,9 @@ use std::collections::HashMap;
 use std::fmt;
 
 use crate::{
-    check_checksum_conditions, lookup, starts_with_holds, ChecksumProblem, FieldKind, ValueRule,
-    FILENAME_PLACEHOLDER, MAX_UPLOAD_SIZE,
+    check_checksum_conditions, check_sse_c_conditions, lookup, starts_with_holds, ChecksumProblem,
+    FieldKind, SseCProblem, ValueRule, FILENAME_PLACEHOLDER, MAX_UPLOAD_SIZE,
+    SSE_C_ALGORITHM_FIELD, SSE_C_KEY_FIELD, SSE_C_KEY_MD5_FIELD,
 };
 
 /// A rule of S3's that a policy's conditions break.
@@ -73,6 +74,9 @@ pub enum RuleError {
     /// Conditions that together require a form S3 refuses (two checksum
     /// fields, a checksum algorithm without its checksum).
     Unsatisfiable(ChecksumProblem),
+    /// SSE-C conditions no form S3 accepts can meet (a field of the three
+    /// without the others, a key MD5 that is not the key's).
+    UnsatisfiableSseC(SseCProblem),
 }
 
 impl RuleError {
@@ -95,6 +99,7 @@ impl RuleError {
                 "content-length-range"
             }
             RuleError::Unsatisfiable(problem) => problem.field(),
+            RuleError::UnsatisfiableSseC(problem) => problem.field(),
         }
     }
 }
@@ -134,6 +139,7 @@ impl fmt::Display for RuleError {
                 write!(f, "invalid size range {min}..={max}: {reason}")
             }
             RuleError::Unsatisfiable(problem) => f.write_str(&problem.in_policy()),
+            RuleError::UnsatisfiableSseC(problem) => f.write_str(&problem.in_policy()),
         }
     }
 }
@@ -317,7 +323,7 @@ pub enum SetItem<'a> {
 
 /// Checks a policy's conditions as a set: a second condition on a field
 /// (against the first: [`same_field`]), a second size range, both
-/// redirects, and checksum conditions no form can meet. Returns each
+/// redirects, and checksum and SSE-C conditions no form can meet. Returns each
 /// problem with the index of the condition to point at.
 ///
 /// ```
@@ -360,9 +366,26 @@ pub fn check_set(items: &[SetItem<'_>]) -> Vec<(usize, RuleError)> {
         let exact = if m.starts_with { None } else { m.value };
         (field, exact)
     });
-    if let Err(problem) = check_checksum_conditions(checksums) {
+    if let Err(problem) = check_checksum_conditions(checksums.clone()) {
         if let Some((at, _)) = fields.first(problem.field()) {
             found.push((at, RuleError::Unsatisfiable(problem)));
+        }
+    }
+    if let Err(problem) = check_sse_c_conditions(checksums) {
+        // At the key's MD5 when it is wrong; else the first SSE-C condition.
+        let at = fields.first(problem.field()).map(|(at, _)| at).or_else(|| {
+            fields
+                .in_order
+                .iter()
+                .find(|(field, ..)| {
+                    [SSE_C_ALGORITHM_FIELD, SSE_C_KEY_FIELD, SSE_C_KEY_MD5_FIELD]
+                        .iter()
+                        .any(|f| f.eq_ignore_ascii_case(field))
+                })
+                .map(|&(_, at, _)| at)
+        });
+        if let Some(at) = at {
+            found.push((at, RuleError::UnsatisfiableSseC(problem)));
         }
     }
     found

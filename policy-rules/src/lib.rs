@@ -545,14 +545,14 @@ pub static FIELDS: &[FieldSpec] = &[
     )
     .refused_with("InvalidArgument"),
     user(
-        "x-amz-server-side-encryption-customer-algorithm",
+        SSE_C_ALGORITHM_FIELD,
         "sse_customer_algorithm",
         false,
         ValueRule::OneOf(SSE_C),
     )
     .refused_with("InvalidArgument"),
     user(
-        "x-amz-server-side-encryption-customer-key",
+        SSE_C_KEY_FIELD,
         "sse_customer_key",
         false,
         ValueRule::Base64 {
@@ -563,7 +563,7 @@ pub static FIELDS: &[FieldSpec] = &[
     .kept(Kept::Secret)
     .refused_with("InvalidArgument"),
     user(
-        "x-amz-server-side-encryption-customer-key-MD5",
+        SSE_C_KEY_MD5_FIELD,
         "sse_customer_key_md5",
         false,
         ValueRule::Base64 {
@@ -915,6 +915,7 @@ impl ValueRule {
 mod checksum;
 mod conditions;
 mod lookup;
+mod sse_c;
 mod tagging;
 pub use checksum::{
     check_checksum_conditions, check_checksum_fields, ChecksumAlgorithm, ChecksumProblem,
@@ -924,6 +925,10 @@ pub use conditions::{
     check_condition, check_range, check_set, same_field, ConditionValue, Match, RuleError, SetItem,
 };
 pub use lookup::{lookup, lookup_known, lookup_unknown};
+pub use sse_c::{
+    check_sse_c_conditions, check_sse_c_fields, SseCProblem, SSE_C_ALGORITHM_FIELD,
+    SSE_C_KEY_FIELD, SSE_C_KEY_MD5_FIELD,
+};
 pub use tagging::check_tagging;
 
 fn check_key(key: &str) -> Result<(), String> {

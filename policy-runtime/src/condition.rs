@@ -475,6 +475,38 @@ mod tests {
     }
 
     #[test]
+    fn sse_c_conditions_a_form_could_meet() {
+        let algorithm = || {
+            Condition::eq(
+                f("x-amz-server-side-encryption-customer-algorithm"),
+                "AES256",
+            )
+        };
+        let key = || {
+            Condition::eq(
+                f("x-amz-server-side-encryption-customer-key"),
+                "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+            )
+        };
+        let md5 = |v: &str| Condition::eq(f("x-amz-server-side-encryption-customer-key-MD5"), v);
+        let right = "hRasmdxgYDKV3nvbahU1MA==";
+        assert_eq!(check_all(&[algorithm(), key(), md5(right)], false), []);
+        for unmeetable in [
+            vec![algorithm()],
+            vec![key(), md5(right)],
+            vec![algorithm(), key()],
+            // The MD5 of the key's base64 text.
+            vec![algorithm(), key(), md5("t52DDCIm7WL8PC2PMFZOiw==")],
+        ] {
+            let errors = check_all(&unmeetable, false);
+            assert!(
+                matches!(errors[..], [Error::Rule(RuleError::UnsatisfiableSseC(_))]),
+                "{unmeetable:?}: {errors:?}"
+            );
+        }
+    }
+
+    #[test]
     fn signer_fields_only_in_signed_documents() {
         let c = Condition::eq(FieldName::lenient("x-amz-date"), "20151229T000000Z");
         assert!(c.check_with(true).is_ok());

@@ -126,6 +126,7 @@ pub(crate) fn accept(form: &Prepared<'_>) -> Result<Accepted, Rejection> {
     };
     let mut redirect = None;
     let mut checksum_fields = false;
+    let mut sse_c_fields = false;
     for field in &form.fields {
         let value = &*field.value;
         let spec = match field.kind {
@@ -190,7 +191,15 @@ pub(crate) fn accept(form: &Prepared<'_>) -> Result<Accepted, Rejection> {
                 }
             }
             // The secret is for the server to use; `Debug` redacts it.
-            Kept::Header | Kept::Secret => accepted.headers.push((spec.name.into(), value.into())),
+            Kept::Header | Kept::Secret => {
+                sse_c_fields |= [
+                    rules::SSE_C_ALGORITHM_FIELD,
+                    rules::SSE_C_KEY_FIELD,
+                    rules::SSE_C_KEY_MD5_FIELD,
+                ]
+                .contains(&spec.name);
+                accepted.headers.push((spec.name.into(), value.into()));
+            }
             // Checked together below.
             Kept::Checksum => checksum_fields = true,
             // Not the form's to set.
@@ -199,6 +208,11 @@ pub(crate) fn accept(form: &Prepared<'_>) -> Result<Accepted, Rejection> {
     }
     if redirect.is_some() {
         accepted.redirect = redirect;
+    }
+    // Each value is valid on its own by now; the three go together.
+    if sse_c_fields {
+        rules::check_sse_c_fields(form.fields.iter().map(|f| (f.sent_name, &*f.value)))
+            .map_err(Rejection::InvalidSseC)?;
     }
     // As sent: a server hashing the bytes reads the same values from the
     // submission (`${filename}` has no place in a checksum).

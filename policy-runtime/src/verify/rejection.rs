@@ -4,7 +4,7 @@ use std::fmt;
 
 use time::OffsetDateTime;
 
-use crate::rules::{ChecksumAlgorithm, ChecksumProblem};
+use crate::rules::{ChecksumAlgorithm, ChecksumProblem, SseCProblem};
 use crate::Condition;
 
 /// The error code an S3 server answers with, and its HTTP status.
@@ -283,6 +283,9 @@ pub enum Rejection {
     /// The form's checksum fields cannot be used (S3 answers
     /// `InvalidRequest`).
     InvalidChecksum(ChecksumProblem),
+    /// The form's SSE-C fields do not go together: one without the others,
+    /// or a key MD5 that is not the key's (S3 answers `InvalidArgument`).
+    InvalidSseC(SseCProblem),
     /// The file's checksum is not the value the form sent (S3 answers
     /// `BadDigest`).
     ChecksumMismatch {
@@ -325,6 +328,7 @@ impl Rejection {
             Rejection::FileTooLarge { .. } => C::EntityTooLarge,
             Rejection::InvalidValue { code, .. } => *code,
             Rejection::InvalidChecksum(_) => C::InvalidRequest,
+            Rejection::InvalidSseC(_) => C::InvalidArgument,
             Rejection::ChecksumMismatch { .. } => C::BadDigest,
         }
     }
@@ -365,6 +369,7 @@ impl Rejection {
             Rejection::InvalidPolicy { .. } | Rejection::Expired { .. } => Some("policy"),
             Rejection::FileTooSmall { .. } | Rejection::FileTooLarge { .. } => Some("file"),
             Rejection::InvalidChecksum(problem) => Some(problem.field()),
+            Rejection::InvalidSseC(problem) => Some(problem.field()),
             Rejection::ChecksumMismatch { algorithm, .. } => Some(algorithm.field()),
             Rejection::FormTooLarge { .. } | Rejection::UnmetCondition { .. } => None,
         }
@@ -483,6 +488,7 @@ impl Rejection {
                 .into(),
             Rejection::InvalidValue { field, .. } => format!("Invalid value for {field}."),
             Rejection::InvalidChecksum(problem) => problem.s3_message(),
+            Rejection::InvalidSseC(problem) => problem.s3_message().into(),
             Rejection::ChecksumMismatch { algorithm, .. } => format!(
                 "The {} you specified did not match the calculated checksum.",
                 algorithm.name()
@@ -657,6 +663,7 @@ impl fmt::Display for Rejection {
                 ..
             } => write!(f, "`{field}` {} is refused: {reason}", Shown(value)),
             Rejection::InvalidChecksum(problem) => write!(f, "{problem}"),
+            Rejection::InvalidSseC(problem) => write!(f, "{problem}"),
             Rejection::ChecksumMismatch {
                 algorithm,
                 expected,

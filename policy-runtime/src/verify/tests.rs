@@ -980,6 +980,76 @@ fn sse_c_values_s3_cannot_read_are_refused() {
             "{field}: {value}"
         );
     }
-    let value = "hRasmdxgYDKV3nvbahU1MA==";
-    assert!(check(&exact(md5, value), &[("key", "k"), (md5, value)], "a", 1).is_ok());
+}
+
+/// Any SSE-C field asks for all three, and the key's MD5 must be the MD5
+/// of the key's bytes; S3 answers `InvalidArgument` with its own message.
+#[test]
+fn sse_c_fields_go_together_and_the_md5_is_the_keys() {
+    let algorithm = ("x-amz-server-side-encryption-customer-algorithm", "AES256");
+    // The 32 bytes `0123456789abcdef0123456789abcdef`, and their MD5.
+    let key = (
+        "x-amz-server-side-encryption-customer-key",
+        "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+    );
+    let md5 = (
+        "X-Amz-Server-Side-Encryption-Customer-Key-MD5",
+        "hRasmdxgYDKV3nvbahU1MA==",
+    );
+    // The MD5 of the key's base64 text instead of its bytes.
+    let text_md5 = (md5.0, "t52DDCIm7WL8PC2PMFZOiw==");
+    let submit = |fields: &[(&str, &str)]| {
+        let conditions: String = fields
+            .iter()
+            .map(|(f, v)| format!(r#", {{"{f}": "{v}"}}"#))
+            .collect();
+        let mut form = vec![("key", "k")];
+        form.extend_from_slice(fields);
+        check(
+            &format!(r#", ["starts-with", "$key", ""]{conditions}"#),
+            &form,
+            "a",
+            1,
+        )
+    };
+    let accepted = submit(&[algorithm, key, md5]).unwrap();
+    assert!(accepted.headers.iter().any(|(n, _)| n == key.0));
+    for (fields, field, s3) in [
+        (
+            vec![algorithm],
+            key.0,
+            "must provide an appropriate secret key.",
+        ),
+        (vec![md5], key.0, "must provide an appropriate secret key."),
+        (
+            vec![algorithm, key],
+            "x-amz-server-side-encryption-customer-key-MD5",
+            "must provide the client calculated MD5 of the secret key.",
+        ),
+        (
+            vec![key, md5],
+            algorithm.0,
+            "must provide a valid encryption algorithm.",
+        ),
+        (
+            vec![algorithm, key, text_md5],
+            "x-amz-server-side-encryption-customer-key-MD5",
+            "The calculated MD5 hash of the key did not match the hash that was provided.",
+        ),
+    ] {
+        let r = submit(&fields).unwrap_err();
+        assert_eq!(r.code(), S3ErrorCode::InvalidArgument, "{fields:?}");
+        assert_eq!(r.http_status(), 400, "{fields:?}");
+        assert_eq!(r.field(), Some(field), "{fields:?}");
+        assert!(
+            r.s3_message().ends_with(s3),
+            "{fields:?}: {}",
+            r.s3_message()
+        );
+    }
+    let mismatch = submit(&[algorithm, key, text_md5]).unwrap_err().to_string();
+    assert!(
+        mismatch.contains(md5.1),
+        "names the MD5 to send: {mismatch}"
+    );
 }

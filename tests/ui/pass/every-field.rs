@@ -21,7 +21,7 @@ post_policy! {
         sse_bucket_key_enabled = true,
         sse_customer_algorithm = "AES256",
         sse_customer_key = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
-        sse_customer_key_md5 = "ZpM7ulqHBV1D9vaEXHJDMw==",
+        sse_customer_key_md5 = "hRasmdxgYDKV3nvbahU1MA==",
         storage_class = "GLACIER_IR",
         website_redirect_location = "/elsewhere.html",
         checksum_algorithm = "CRC64NVME",
