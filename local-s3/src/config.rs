@@ -77,14 +77,19 @@ impl Config {
         }
     }
 
-    /// Whether each object is synced to disk (`fsync`) before the upload
-    /// is answered; on unless set. Off, an object is answered as soon as
-    /// it is renamed into place: still whole or absent to every reader,
-    /// but a crash of the machine (not of the endpoint) can lose recent
-    /// objects or leave them damaged. For test suites that upload many
-    /// small files to a throwaway directory (one client's 1 KiB uploads
-    /// go about a third faster here, `BENCHMARKS.md`); never for data
-    /// that matters.
+    /// Whether each object's file is synced to disk (`fsync`) before it
+    /// is renamed into place and the upload answered; on unless set. On,
+    /// a crash of the machine never leaves a damaged object: after it an
+    /// object is whole, its earlier version, or absent (the rename reaches
+    /// the disk with the filesystem's next commit, a few seconds on ext4,
+    /// so an upload answered just before the crash can be lost whole).
+    /// Off, an object is answered as soon as it is renamed into place:
+    /// still whole or absent to every reader while the machine runs, but
+    /// a crash of the machine (not of the endpoint) can lose recent objects
+    /// or leave them damaged. Off is for test suites that upload many
+    /// small files to a throwaway directory (one client's 1 KiB uploads go
+    /// about a third faster here, `BENCHMARKS.md`); never for data that
+    /// matters.
     ///
     /// ```
     /// # use post_policy_local::Config;
