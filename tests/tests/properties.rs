@@ -342,6 +342,17 @@ fn every_user_field_in_the_table_builds_and_signs() {
             let crc64 = "x-amz-checksum-crc64nvme";
             b = b.eq(crc64, sample(crc64)).unwrap();
         }
+        // S3 takes the SSE-C fields only together.
+        let sse_c = [
+            policy_runtime::rules::SSE_C_ALGORITHM_FIELD,
+            policy_runtime::rules::SSE_C_KEY_FIELD,
+            policy_runtime::rules::SSE_C_KEY_MD5_FIELD,
+        ];
+        if sse_c.contains(&spec.name) {
+            for other in sse_c.into_iter().filter(|&f| f != spec.name) {
+                b = b.eq(other, sample(other)).unwrap();
+            }
+        }
         let policy = b
             .eq(spec.name, sample(spec.name))
             .unwrap_or_else(|e| panic!("{}: {e}", spec.name))
