@@ -178,16 +178,12 @@ impl std::error::Error for SseCProblem {}
 pub fn check_sse_c_fields<'a>(
     fields: impl IntoIterator<Item = (&'a str, &'a str)>,
 ) -> Result<(), SseCProblem> {
-    let (algorithm, key, key_md5) = find(fields);
-    if algorithm.is_none() && key.is_none() && key_md5.is_none() {
-        return Ok(());
+    match all_three(fields)? {
+        // An undecodable key is refused by its own value rule first; here
+        // it can only mismatch.
+        Some((key, key_md5)) => md5_matches(key, key_md5),
+        None => Ok(()),
     }
-    let key = key.ok_or(SseCProblem::MissingKey)?;
-    let key_md5 = key_md5.ok_or(SseCProblem::MissingKeyMd5)?;
-    algorithm.ok_or(SseCProblem::MissingAlgorithm)?;
-    // An undecodable key is refused by its own value rule first; here it
-    // can only mismatch.
-    md5_matches(key, key_md5)
 }
 
 /// Checks a policy's SSE-C conditions as a whole, given each condition's
@@ -209,26 +205,21 @@ pub fn check_sse_c_fields<'a>(
 pub fn check_sse_c_conditions<'a>(
     conditions: impl IntoIterator<Item = (&'a str, Option<&'a str>)>,
 ) -> Result<(), SseCProblem> {
-    let (algorithm, key, key_md5) = find(conditions);
-    if algorithm.is_none() && key.is_none() && key_md5.is_none() {
-        return Ok(());
-    }
-    let key = key.ok_or(SseCProblem::MissingKey)?;
-    let key_md5 = key_md5.ok_or(SseCProblem::MissingKeyMd5)?;
-    algorithm.ok_or(SseCProblem::MissingAlgorithm)?;
-    match (key, key_md5) {
+    match all_three(conditions)? {
         // A key that is not 32 bytes of base64 has its own value error.
-        (Some(key), Some(key_md5)) if BASE64.decode(key).is_ok_and(|k| k.len() == 32) => {
+        Some((Some(key), Some(key_md5))) if BASE64.decode(key).is_ok_and(|k| k.len() == 32) => {
             md5_matches(key, key_md5)
         }
         _ => Ok(()),
     }
 }
 
-/// The first value given for each SSE-C field (algorithm, key, key MD5).
-fn find<'a, V: Copy>(
+/// The key's and the MD5's values (the first given of each) when all three
+/// SSE-C fields are named, `None` when none is, the field missing when some
+/// are (the key first, then its MD5, then the algorithm).
+fn all_three<'a, V: Copy>(
     fields: impl IntoIterator<Item = (&'a str, V)>,
-) -> (Option<V>, Option<V>, Option<V>) {
+) -> Result<Option<(V, V)>, SseCProblem> {
     let (mut algorithm, mut key, mut key_md5) = (None, None, None);
     for (name, value) in fields {
         if name.eq_ignore_ascii_case(SSE_C_ALGORITHM_FIELD) {
@@ -239,7 +230,13 @@ fn find<'a, V: Copy>(
             key_md5 = key_md5.or(Some(value));
         }
     }
-    (algorithm, key, key_md5)
+    if algorithm.is_none() && key.is_none() && key_md5.is_none() {
+        return Ok(None);
+    }
+    let key = key.ok_or(SseCProblem::MissingKey)?;
+    let key_md5 = key_md5.ok_or(SseCProblem::MissingKeyMd5)?;
+    algorithm.ok_or(SseCProblem::MissingAlgorithm)?;
+    Ok(Some((key, key_md5)))
 }
 
 /// Whether `key_md5` is the base64 MD5 of the bytes `key` encodes.
