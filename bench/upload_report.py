@@ -28,8 +28,9 @@ for r in rows:
         targets.append(r["target"])
 sizes = sorted({s for _, s in times})
 # The local endpoint runs as "local" (as it starts by default) and
-# "local-nofsync" (--fsync off); every other target is a peer.
-peer_names = [t for t in targets if not t.startswith("local")]
+# "local-nofsync" (--fsync off); "bare" is the floor behind a loopback
+# connection (no parsing); every other target is a peer.
+peer_names = [t for t in targets if not t.startswith("local") and t != "bare"]
 W = max([8] + [len(t) for t in targets])
 
 print("Per upload: median over the rounds [fastest, slowest]; x floor = median / the floor's median.\n")
@@ -82,6 +83,9 @@ if local and floor and largest >= 64 * MIB:
     faster = all(p is None or local < p for p in peers.values())
     ratio = local / floor
     print(f"  largest upload ({size_name(largest)}) <= 1.5x floor: {ratio:.2f}x, {'met' if ratio <= 1.5 else 'MISSED'}")
+    bare = medians.get(("bare", largest))
+    if bare:
+        print(f"  (the bare server at {size_name(largest)}: {bare / floor:.2f}x the floor; local {local / bare:.2f}x the bare server)")
     print(f"  faster than the peers at {size_name(largest)}: {'met' if faster else 'MISSED'} ("
           + ", ".join(f"{t} {v / 1e9:.2f} s" if v else f"{t} refused" for t, v in peers.items()) + f", local {local / 1e9:.2f} s)")
 for r in rows:

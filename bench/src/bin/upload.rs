@@ -5,7 +5,11 @@
 //! to a file on the same disk, one fsync and a rename. The local endpoint
 //! runs twice: as it starts by default (`local`), and with `--fsync off`
 //! (`local-nofsync`), which waits for the disk as little as Garage's
-//! default configuration does.
+//! default configuration does. A bare server (`bare`) is measured too: a
+//! thread per connection that reads the request, hashes the body (MD5) as
+//! it writes it to a file, syncs, renames and answers, parsing nothing:
+//! the floor with the loopback connection and the client on the same
+//! cores included.
 //!
 //! ```text
 //! upload [--sizes 1KiB,1MiB,64MiB,1GiB] [--rounds 3] [--rps-seconds 2]
@@ -77,12 +81,14 @@ fn run(settings: &Settings) -> Result<(), String> {
     let mut unsynced = LocalEndpoint::start(&settings.dir, "local-nofsync", &["--fsync", "off"])?;
     // Peak memory is measured on the default endpoint only: fsync changes
     // nothing held in memory.
+    let bare = BareServer::start(&settings.dir)?;
     let mut targets = vec![
         local.target()?,
         Target {
             pid: None,
             ..unsynced.target()?
         },
+        bare.target()?,
     ];
     targets.extend(peers()?);
     // The memory and request-rate loads reuse one key each; every timed
@@ -511,6 +517,96 @@ fn host_port(endpoint: &str) -> Result<String, String> {
         .strip_prefix("http://")
         .map(|rest| rest.trim_end_matches('/').to_string())
         .ok_or_else(|| format!("{endpoint}: only http:// endpoints on this machine"))
+}
+
+/// The bare server: the floor's work behind a loopback connection. It
+/// reads a request's headers, then `Content-Length` bytes of body, each
+/// chunk hashed (MD5) and written to a file, syncs, renames it and
+/// answers 201; no multipart, no policy. Its thread stops with the
+/// process.
+struct BareServer {
+    endpoint: String,
+}
+
+impl BareServer {
+    fn start(dir: &Path) -> Result<BareServer, String> {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let objects = dir.join("bare-data");
+        let _ = std::fs::remove_dir_all(&objects);
+        std::fs::create_dir_all(&objects).map_err(|e| e.to_string())?;
+        let next = Arc::new(AtomicU64::new(0));
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let (objects, next) = (objects.clone(), next.clone());
+                std::thread::spawn(move || {
+                    let n = next.fetch_add(1, Ordering::Relaxed);
+                    if let Err(e) = BareServer::serve(stream, &objects, n) {
+                        eprintln!("upload: the bare server: {e}");
+                    }
+                });
+            }
+        });
+        Ok(BareServer {
+            endpoint: format!("http://{addr}"),
+        })
+    }
+
+    fn serve(stream: TcpStream, objects: &Path, n: u64) -> std::io::Result<()> {
+        let mut reader = BufReader::with_capacity(256 << 10, stream.try_clone()?);
+        let mut length = 0u64;
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line)? == 0 || line == "\r\n" {
+                break;
+            }
+            if let Some((name, value)) = line.split_once(':') {
+                if name.eq_ignore_ascii_case("content-length") {
+                    length = value.trim().parse().map_err(std::io::Error::other)?;
+                }
+            }
+        }
+        let temp = objects.join(format!("{n}.part"));
+        let mut file = std::fs::File::create(&temp)?;
+        let mut md5 = Md5::new();
+        let mut left = length;
+        while left > 0 {
+            let chunk = reader.fill_buf()?;
+            if chunk.is_empty() {
+                return Err(std::io::ErrorKind::UnexpectedEof.into());
+            }
+            let take = chunk.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+            md5.update(&chunk[..take]);
+            file.write_all(&chunk[..take])?;
+            reader.consume(take);
+            left -= take as u64;
+        }
+        file.sync_all()?;
+        drop(file);
+        std::fs::rename(&temp, objects.join(format!("{n}.object")))?;
+        let etag = hex::encode(md5.finalize());
+        let mut stream = stream;
+        write!(
+            stream,
+            "HTTP/1.1 201 Created\r\nETag: \"{etag}\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        )
+    }
+
+    fn target(&self) -> Result<Target, String> {
+        let signer = Signer::new(
+            Credentials::new(LOCAL_KEY, LOCAL_SECRET).map_err(|e| e.to_string())?,
+            Region::new("us-east-1").map_err(|e| e.to_string())?,
+        )
+        .with_endpoint(Endpoint::custom(&self.endpoint).map_err(|e| e.to_string())?);
+        Ok(Target {
+            name: "bare".into(),
+            host_port: host_port(&self.endpoint)?,
+            endpoint: self.endpoint.clone(),
+            bucket: LOCAL_BUCKET.into(),
+            signer,
+            pid: None,
+        })
+    }
 }
 
 /// The local endpoint, started from `POST_POLICY_LOCAL_BIN` on a free
