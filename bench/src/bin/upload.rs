@@ -521,9 +521,9 @@ fn host_port(endpoint: &str) -> Result<String, String> {
 
 /// The bare server: the floor's work behind a loopback connection. It
 /// reads a request's headers, then `Content-Length` bytes of body, each
-/// chunk hashed (MD5) and written to a file, syncs, renames it and
-/// answers 201; no multipart, no policy. Its thread stops with the
-/// process.
+/// chunk hashed (MD5) while a second thread writes it to a file, syncs,
+/// renames it and answers 201; no multipart, no policy. Its thread stops
+/// with the process.
 struct BareServer {
     endpoint: String,
 }
@@ -570,6 +570,15 @@ impl BareServer {
         let mut file = std::fs::File::create(&temp)?;
         let mut md5 = Md5::new();
         let mut left = length;
+        // Hashing and writing overlap, as in the floor and the endpoint: a
+        // writer thread takes the chunks.
+        let (chunks, writes) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
+        let writer = std::thread::spawn(move || -> std::io::Result<()> {
+            for chunk in writes {
+                file.write_all(&chunk)?;
+            }
+            file.sync_all()
+        });
         while left > 0 {
             let chunk = reader.fill_buf()?;
             if chunk.is_empty() {
@@ -577,12 +586,16 @@ impl BareServer {
             }
             let take = chunk.len().min(usize::try_from(left).unwrap_or(usize::MAX));
             md5.update(&chunk[..take]);
-            file.write_all(&chunk[..take])?;
+            chunks
+                .send(chunk[..take].to_vec())
+                .map_err(std::io::Error::other)?;
             reader.consume(take);
             left -= take as u64;
         }
-        file.sync_all()?;
-        drop(file);
+        drop(chunks);
+        writer
+            .join()
+            .map_err(|_| std::io::Error::other("the writer panicked"))??;
         std::fs::rename(&temp, objects.join(format!("{n}.object")))?;
         let etag = hex::encode(md5.finalize());
         let mut stream = stream;
