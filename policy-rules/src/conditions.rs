@@ -362,16 +362,16 @@ pub fn check_set(items: &[SetItem<'_>]) -> Vec<(usize, RuleError)> {
     ) {
         found.push((at, RuleError::RedundantRedirect));
     }
-    let checksums = fields.in_order.iter().map(|&(field, _, m)| {
+    let exact_values = fields.in_order.iter().map(|&(field, _, m)| {
         let exact = if m.starts_with { None } else { m.value };
         (field, exact)
     });
-    if let Err(problem) = check_checksum_conditions(checksums.clone()) {
+    if let Err(problem) = check_checksum_conditions(exact_values.clone()) {
         if let Some((at, _)) = fields.first(problem.field()) {
             found.push((at, RuleError::Unsatisfiable(problem)));
         }
     }
-    if let Err(problem) = check_sse_c_conditions(checksums) {
+    if let Err(problem) = check_sse_c_conditions(exact_values) {
         // At the key's MD5 when it is wrong; else the first SSE-C condition.
         let at = fields.first(problem.field()).map(|(at, _)| at).or_else(|| {
             fields

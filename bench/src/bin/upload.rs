@@ -606,20 +606,26 @@ impl BareServer {
     }
 
     fn target(&self) -> Result<Target, String> {
-        let signer = Signer::new(
-            Credentials::new(LOCAL_KEY, LOCAL_SECRET).map_err(|e| e.to_string())?,
-            Region::new("us-east-1").map_err(|e| e.to_string())?,
-        )
-        .with_endpoint(Endpoint::custom(&self.endpoint).map_err(|e| e.to_string())?);
-        Ok(Target {
-            name: "bare".into(),
-            host_port: host_port(&self.endpoint)?,
-            endpoint: self.endpoint.clone(),
-            bucket: LOCAL_BUCKET.into(),
-            signer,
-            pid: None,
-        })
+        own_target("bare", self.endpoint.clone(), None)
     }
+}
+
+/// A target this tool runs (the local endpoint, the bare server): its
+/// credentials and bucket, at `endpoint`.
+fn own_target(name: &str, endpoint: String, pid: Option<u32>) -> Result<Target, String> {
+    let signer = Signer::new(
+        Credentials::new(LOCAL_KEY, LOCAL_SECRET).map_err(|e| e.to_string())?,
+        Region::new("us-east-1").map_err(|e| e.to_string())?,
+    )
+    .with_endpoint(Endpoint::custom(&endpoint).map_err(|e| e.to_string())?);
+    Ok(Target {
+        name: name.into(),
+        host_port: host_port(&endpoint)?,
+        endpoint,
+        bucket: LOCAL_BUCKET.into(),
+        signer,
+        pid,
+    })
 }
 
 /// The local endpoint, started from `POST_POLICY_LOCAL_BIN` on a free
@@ -679,19 +685,7 @@ impl LocalEndpoint {
             .and_then(|v| v.as_str())
             .ok_or("the ready file has no endpoint")?
             .to_string();
-        let signer = Signer::new(
-            Credentials::new(LOCAL_KEY, LOCAL_SECRET).map_err(|e| e.to_string())?,
-            Region::new("us-east-1").map_err(|e| e.to_string())?,
-        )
-        .with_endpoint(Endpoint::custom(&endpoint).map_err(|e| e.to_string())?);
-        Ok(Target {
-            name: self.name.into(),
-            host_port: host_port(&endpoint)?,
-            endpoint,
-            bucket: LOCAL_BUCKET.into(),
-            signer,
-            pid: Some(self.child.id()),
-        })
+        own_target(self.name, endpoint, Some(self.child.id()))
     }
 
     fn stop(&mut self) {
