@@ -159,7 +159,7 @@ impl<'a> Cursor<'a> {
             self.skip_whitespace();
             match self.peek()? {
                 b'{' => self.exact(&mut out)?,
-                b'[' => out.push(self.array()?),
+                b'[' => self.array(&mut out)?,
                 _ => return None,
             }
             if !self.comma_or(b']')? {
@@ -184,7 +184,7 @@ impl<'a> Cursor<'a> {
 
     /// `["eq" | "starts-with", "$field", "value"]` or
     /// `["content-length-range", min, max]`, the operator in any case.
-    fn array(&mut self) -> Option<RawCondition<'a>> {
+    fn array(&mut self, out: &mut Vec<RawCondition<'a>>) -> Option<()> {
         self.eat(b'[')?;
         let op = self.string()?;
         self.eat(b',')?;
@@ -211,7 +211,8 @@ impl<'a> Cursor<'a> {
             }
         };
         self.eat(b']')?;
-        Some(condition)
+        out.push(condition);
+        Some(())
     }
 }
 
