@@ -193,7 +193,7 @@ impl<S: CredentialStore> Verifier<S> {
         let required = |field: names::Fixed| {
             prepared
                 .raw_fixed(field)
-                .ok_or_else(|| Rejection::MissingField { field: field.name })
+                .ok_or(Rejection::MissingField { field: field.name })
         };
         let policy = required(names.policy)?;
         let algorithm = required(names.algorithm)?;
