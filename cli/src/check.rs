@@ -91,6 +91,15 @@ pub fn run(args: Args) -> Result<Verdict, Failure> {
     let file_name = last(&options, "file-name").unwrap_or("upload.bin");
 
     let mut form = Submission::new(bucket);
+    // A form posted to an http:// URL travels in the clear, where S3
+    // refuses SSE-C.
+    let over_http = input.form.as_ref().is_some_and(|(url, _)| {
+        url.get(..7)
+            .is_some_and(|scheme| scheme.eq_ignore_ascii_case("http://"))
+    });
+    if over_http {
+        form = form.plain_http();
+    }
     for (n, v) in &fields {
         form.push_field(n, v);
     }

@@ -402,3 +402,56 @@ fn check_verifies_amazons_published_example() {
         out(&o)
     );
 }
+
+/// A form whose URL is http:// travels in the clear, where S3 refuses
+/// SSE-C; the same form posted to https:// is accepted.
+#[test]
+fn check_refuses_sse_c_posted_over_plain_http() {
+    let policy = r#"{"expiration": "2030-01-01T00:10:00Z", "conditions": [
+        {"bucket": "b-1"}, ["starts-with", "$key", "u/"],
+        {"x-amz-server-side-encryption-customer-algorithm": "AES256"},
+        {"x-amz-server-side-encryption-customer-key": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="},
+        {"x-amz-server-side-encryption-customer-key-MD5": "hRasmdxgYDKV3nvbahU1MA=="}]}"#;
+    let o = run(
+        &["sign", "-", "--now", "2030-01-01T00:00:00Z"],
+        ENV,
+        Some(policy),
+    );
+    assert_eq!(code(&o), 0, "{}", err(&o));
+    let https = out(&o);
+    let aws = "https://b-1.s3.eu-west-1.amazonaws.com/";
+    assert!(https.contains(aws), "{https}");
+    let http = https.replace(aws, "http://127.0.0.1:9000/b-1/");
+    let check = |name: &str, form: &str| {
+        let path = temp(name, form);
+        run(
+            &[
+                "check",
+                "--form",
+                &path,
+                "--now",
+                "2030-01-01T00:05:00Z",
+                "--size",
+                "10",
+                "--secret",
+                "sekrit",
+            ],
+            &[],
+            None,
+        )
+    };
+    let o = check("sse-c-https.json", &https);
+    assert_eq!(code(&o), 0, "{}{}", out(&o), err(&o));
+    assert!(out(&o).contains("S3 would accept"), "{}", out(&o));
+    let o = check("sse-c-http.json", &http);
+    assert_eq!(code(&o), 1, "{}{}", out(&o), err(&o));
+    let text = out(&o);
+    for needle in [
+        "InvalidRequest (400)",
+        "must be made over a secure connection",
+        "https://",
+    ] {
+        assert!(text.contains(needle), "{needle}: {text}");
+    }
+    assert!(!text.contains("SignatureDoesNotMatch"), "{text}");
+}

@@ -128,7 +128,8 @@ async fn upload(
         budget,
     };
 
-    let mut form = Submission::new(bucket);
+    // The endpoint serves plain HTTP only, where S3 refuses SSE-C.
+    let mut form = Submission::new(bucket).plain_http();
     let mut form_bytes: u64 = 0;
     loop {
         let mut field = match request.multipart.next_field().await {

@@ -926,8 +926,8 @@ pub use conditions::{
 };
 pub use lookup::{lookup, lookup_known, lookup_unknown};
 pub use sse_c::{
-    check_sse_c_conditions, check_sse_c_fields, SseCProblem, SSE_C_ALGORITHM_FIELD,
-    SSE_C_KEY_FIELD, SSE_C_KEY_MD5_FIELD,
+    check_sse_c_conditions, check_sse_c_fields, check_sse_c_transport, SseCProblem,
+    SSE_C_ALGORITHM_FIELD, SSE_C_KEY_FIELD, SSE_C_KEY_MD5_FIELD,
 };
 pub use tagging::check_tagging;
 

@@ -30,9 +30,9 @@ pub const SSE_C_KEY_FIELD: &str = "x-amz-server-side-encryption-customer-key";
 /// ```
 pub const SSE_C_KEY_MD5_FIELD: &str = "x-amz-server-side-encryption-customer-key-MD5";
 
-/// Why a form's SSE-C fields cannot be used. S3 answers each with
-/// `InvalidArgument` (400); [`Display`](std::fmt::Display) gives S3's
-/// message and what to change.
+/// Why a form's SSE-C fields cannot be used. S3 answers each with a 400,
+/// the code [`s3_code`](SseCProblem::s3_code) names;
+/// [`Display`](std::fmt::Display) gives S3's message and what to change.
 ///
 /// ```
 /// use policy_rules::{check_sse_c_fields, SseCProblem};
@@ -57,6 +57,13 @@ pub enum SseCProblem {
         /// The base64 MD5 of the key sent, which the field should hold.
         expected: String,
     },
+    /// SSE-C fields that came over plain HTTP. S3 refuses every such
+    /// request, whatever the fields hold: the key crossed the network in
+    /// the clear.
+    OverPlainHttp {
+        /// The first SSE-C field the form sent.
+        field: &'static str,
+    },
 }
 
 impl SseCProblem {
@@ -71,6 +78,22 @@ impl SseCProblem {
             SseCProblem::MissingAlgorithm => SSE_C_ALGORITHM_FIELD,
             SseCProblem::MissingKey => SSE_C_KEY_FIELD,
             SseCProblem::MissingKeyMd5 | SseCProblem::KeyMd5Mismatch { .. } => SSE_C_KEY_MD5_FIELD,
+            SseCProblem::OverPlainHttp { field } => field,
+        }
+    }
+
+    /// The error code S3 answers with: `InvalidRequest` for SSE-C over plain
+    /// HTTP, `InvalidArgument` for the rest.
+    ///
+    /// ```
+    /// # use policy_rules::{SseCProblem, SSE_C_KEY_FIELD};
+    /// assert_eq!(SseCProblem::MissingKey.s3_code(), "InvalidArgument");
+    /// assert_eq!(SseCProblem::OverPlainHttp { field: SSE_C_KEY_FIELD }.s3_code(), "InvalidRequest");
+    /// ```
+    pub fn s3_code(&self) -> &'static str {
+        match self {
+            SseCProblem::OverPlainHttp { .. } => "InvalidRequest",
+            _ => "InvalidArgument",
         }
     }
 
@@ -88,6 +111,10 @@ impl SseCProblem {
                 "`{SSE_C_KEY_MD5_FIELD}` is not the MD5 of the key, so S3 refuses every form \
                  (\"{s3}\"): it is the base64 of the MD5 of the key's 32 bytes (not of its \
                  base64 text), `{expected}` for this key"
+            ),
+            SseCProblem::OverPlainHttp { .. } => format!(
+                "S3 refuses SSE-C fields that come over plain HTTP (\"{s3}\"): post forms \
+                 with these fields to an https:// endpoint"
             ),
             missing => format!(
                 "the policy names SSE-C fields but not `{field}`: S3 refuses a form without it \
@@ -122,6 +149,10 @@ impl SseCProblem {
             SseCProblem::KeyMd5Mismatch { .. } => {
                 "The calculated MD5 hash of the key did not match the hash that was provided."
             }
+            SseCProblem::OverPlainHttp { .. } => {
+                "Requests specifying Server Side Encryption with Customer provided keys must \
+                 be made over a secure connection."
+            }
         }
     }
 }
@@ -149,6 +180,12 @@ impl std::fmt::Display for SseCProblem {
                 f,
                 "{s3} `{SSE_C_KEY_MD5_FIELD}` must be the base64 of the MD5 of the key's 32 \
                  bytes (not of its base64 text): `{expected}` for the key sent"
+            ),
+            SseCProblem::OverPlainHttp { field } => write!(
+                f,
+                "{s3} The form sent `{field}` over plain HTTP: post forms with SSE-C fields \
+                 to an https:// endpoint only, and treat a key that was sent in the clear as \
+                 exposed (use another)"
             ),
         }
     }
@@ -182,6 +219,38 @@ pub fn check_sse_c_fields<'a>(
         // An undecodable key is refused by its own value rule first; here
         // it can only mismatch.
         Some((key, key_md5)) => md5_matches(key, key_md5),
+        None => Ok(()),
+    }
+}
+
+/// Checks that a form's SSE-C fields (given by name, in form order, any
+/// case) did not come over plain HTTP: S3 refuses SSE-C over plain HTTP
+/// whatever the fields hold. `over_plain_http` is what the server that
+/// received the form knows of its connection.
+///
+/// ```
+/// use policy_rules::{check_sse_c_transport, SseCProblem, SSE_C_ALGORITHM_FIELD};
+///
+/// let names = ["key", "X-Amz-Server-Side-Encryption-Customer-Algorithm", "policy"];
+/// assert_eq!(check_sse_c_transport(names, false), Ok(()));
+/// assert_eq!(check_sse_c_transport(["key", "policy"], true), Ok(()));
+/// let refused = check_sse_c_transport(names, true).unwrap_err();
+/// assert_eq!(refused, SseCProblem::OverPlainHttp { field: SSE_C_ALGORITHM_FIELD });
+/// assert!(refused.to_string().contains("https://"));
+/// ```
+pub fn check_sse_c_transport<'a>(
+    names: impl IntoIterator<Item = &'a str>,
+    over_plain_http: bool,
+) -> Result<(), SseCProblem> {
+    if !over_plain_http {
+        return Ok(());
+    }
+    let sse_c = [SSE_C_ALGORITHM_FIELD, SSE_C_KEY_FIELD, SSE_C_KEY_MD5_FIELD];
+    let first = names
+        .into_iter()
+        .find_map(|name| sse_c.into_iter().find(|f| f.eq_ignore_ascii_case(name)));
+    match first {
+        Some(field) => Err(SseCProblem::OverPlainHttp { field }),
         None => Ok(()),
     }
 }

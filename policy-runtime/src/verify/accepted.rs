@@ -209,8 +209,11 @@ pub(crate) fn accept(form: &Prepared<'_>) -> Result<Accepted, Rejection> {
     if redirect.is_some() {
         accepted.redirect = redirect;
     }
-    // Each value is valid on its own by now; the three go together.
+    // Each value is valid on its own by now; the three go together, and
+    // only over TLS.
     if sse_c_fields {
+        rules::check_sse_c_transport(form.fields.iter().map(|f| f.sent_name), form.plain_http)
+            .map_err(Rejection::InvalidSseC)?;
         rules::check_sse_c_fields(form.fields.iter().map(|f| (f.sent_name, &*f.value)))
             .map_err(Rejection::InvalidSseC)?;
     }

@@ -48,6 +48,8 @@ pub(crate) struct Prepared<'a> {
     /// fields.
     index: Option<HashMap<Caseless<'a>, usize>>,
     pub(crate) size: u64,
+    /// The form came over plain HTTP ([`Submission::plain_http`]).
+    pub(crate) plain_http: bool,
 }
 
 /// A name as [`Prepared::find`] found it.
@@ -186,6 +188,7 @@ pub(crate) fn prepare(form: &Submission) -> Result<Prepared<'_>, Rejection> {
         known,
         index,
         size: file.size,
+        plain_http: form.is_plain_http(),
     };
     let key = names::fixed().key;
     if prepared.position_of(key.name, key.known).is_none() {

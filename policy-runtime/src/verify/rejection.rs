@@ -284,7 +284,8 @@ pub enum Rejection {
     /// `InvalidRequest`).
     InvalidChecksum(ChecksumProblem),
     /// The form's SSE-C fields do not go together: one without the others,
-    /// or a key MD5 that is not the key's (S3 answers `InvalidArgument`).
+    /// or a key MD5 that is not the key's (S3 answers `InvalidArgument`);
+    /// or they came over plain HTTP (`InvalidRequest`).
     InvalidSseC(SseCProblem),
     /// The file's checksum is not the value the form sent (S3 answers
     /// `BadDigest`).
@@ -328,7 +329,9 @@ impl Rejection {
             Rejection::FileTooLarge { .. } => C::EntityTooLarge,
             Rejection::InvalidValue { code, .. } => *code,
             Rejection::InvalidChecksum(_) => C::InvalidRequest,
-            Rejection::InvalidSseC(_) => C::InvalidArgument,
+            Rejection::InvalidSseC(problem) => {
+                C::named(problem.s3_code()).expect("the SSE-C rules name S3 codes this crate has")
+            }
             Rejection::ChecksumMismatch { .. } => C::BadDigest,
         }
     }

@@ -71,6 +71,8 @@ pub struct Submission {
     measured_bytes: Option<u64>,
     /// The file part came without a `filename` parameter.
     unnamed_file: bool,
+    /// The form came over plain HTTP, not TLS.
+    plain_http: bool,
 }
 
 impl Submission {
@@ -189,6 +191,33 @@ impl Submission {
     pub fn form_bytes(mut self, bytes: u64) -> Submission {
         self.measured_bytes = Some(bytes);
         self
+    }
+
+    /// Marks the form as received over plain HTTP (no TLS between the
+    /// browser and the server, or its proxy). S3 refuses SSE-C fields over
+    /// plain HTTP (`InvalidRequest`); the verifier does too for a form so
+    /// marked. Unmarked, a form is taken to have come over TLS: a server
+    /// behind a TLS-terminating proxy leaves it so.
+    ///
+    /// ```
+    /// use policy_runtime::verify::Submission;
+    /// assert!(!Submission::new("b-1").is_plain_http());
+    /// assert!(Submission::new("b-1").plain_http().is_plain_http());
+    /// ```
+    pub fn plain_http(mut self) -> Submission {
+        self.plain_http = true;
+        self
+    }
+
+    /// Whether the form is marked as received over plain HTTP (see
+    /// [`Submission::plain_http`]).
+    ///
+    /// ```
+    /// # use policy_runtime::verify::Submission;
+    /// assert!(Submission::new("b-1").field("key", "a").plain_http().is_plain_http());
+    /// ```
+    pub fn is_plain_http(&self) -> bool {
+        self.plain_http
     }
 
     /// The bucket the form was posted to.

@@ -1053,3 +1053,57 @@ fn sse_c_fields_go_together_and_the_md5_is_the_keys() {
         "names the MD5 to send: {mismatch}"
     );
 }
+
+/// S3 refuses SSE-C over plain HTTP, whatever the fields hold
+/// (`InvalidRequest`); a form not marked as plain HTTP came over TLS.
+#[test]
+fn sse_c_over_plain_http_is_refused() {
+    let algorithm = ("X-Amz-Server-Side-Encryption-Customer-Algorithm", "AES256");
+    let key = (
+        "x-amz-server-side-encryption-customer-key",
+        "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+    );
+    let md5 = (
+        "x-amz-server-side-encryption-customer-key-MD5",
+        "hRasmdxgYDKV3nvbahU1MA==",
+    );
+    let submit = |fields: &[(&str, &str)], plain_http: bool| {
+        let conditions: String = fields
+            .iter()
+            .map(|(f, v)| format!(r#", {{"{f}": "{v}"}}"#))
+            .collect();
+        let mut form = vec![("key", "k")];
+        form.extend_from_slice(fields);
+        let form = form_for(
+            &format!(r#", ["starts-with", "$key", ""]{conditions}"#),
+            &form,
+        );
+        let form = if plain_http { form.plain_http() } else { form };
+        verifier().verify_at(&form.file("a", 1), NOW)
+    };
+    assert!(submit(&[algorithm, key, md5], false).is_ok());
+    assert!(submit(&[], true).is_ok(), "no SSE-C: plain HTTP is fine");
+    for (fields, first) in [
+        (
+            vec![algorithm, key, md5],
+            "x-amz-server-side-encryption-customer-algorithm",
+        ),
+        (vec![md5, key, algorithm], md5.0),
+        // Before the fields are checked together: one alone is refused
+        // for the transport.
+        (vec![key], key.0),
+    ] {
+        let r = submit(&fields, true).unwrap_err();
+        assert_eq!(r.code(), S3ErrorCode::InvalidRequest, "{fields:?}");
+        assert_eq!(r.http_status(), 400, "{fields:?}");
+        assert_eq!(r.field(), Some(first), "{fields:?}");
+        assert_eq!(
+            r.s3_message(),
+            "Requests specifying Server Side Encryption with Customer provided keys must be \
+             made over a secure connection."
+        );
+        let message = r.to_string();
+        assert!(message.contains("https://"), "{message}");
+        assert!(!message.contains(key.1), "{message}");
+    }
+}
