@@ -982,36 +982,45 @@ fn sse_c_values_s3_cannot_read_are_refused() {
     }
 }
 
+/// The three SSE-C fields: the algorithm, the 32 bytes
+/// `0123456789abcdef0123456789abcdef` as the key, and their MD5 (its name
+/// in another case).
+type Field = (&'static str, &'static str);
+const SSE_C: (Field, Field, Field) = (
+    ("x-amz-server-side-encryption-customer-algorithm", "AES256"),
+    (
+        "x-amz-server-side-encryption-customer-key",
+        "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+    ),
+    (
+        "X-Amz-Server-Side-Encryption-Customer-Key-MD5",
+        "hRasmdxgYDKV3nvbahU1MA==",
+    ),
+);
+
+/// A form sending `key` and then `fields`, under a policy with an exact
+/// condition on each of `fields`; no file yet.
+fn exactly(fields: &[(&str, &str)]) -> Submission {
+    let conditions: String = fields
+        .iter()
+        .map(|(f, v)| format!(r#", {{"{f}": "{v}"}}"#))
+        .collect();
+    let mut form = vec![("key", "k")];
+    form.extend_from_slice(fields);
+    form_for(
+        &format!(r#", ["starts-with", "$key", ""]{conditions}"#),
+        &form,
+    )
+}
+
 /// Any SSE-C field asks for all three, and the key's MD5 must be the MD5
 /// of the key's bytes; S3 answers `InvalidArgument` with its own message.
 #[test]
 fn sse_c_fields_go_together_and_the_md5_is_the_keys() {
-    let algorithm = ("x-amz-server-side-encryption-customer-algorithm", "AES256");
-    // The 32 bytes `0123456789abcdef0123456789abcdef`, and their MD5.
-    let key = (
-        "x-amz-server-side-encryption-customer-key",
-        "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
-    );
-    let md5 = (
-        "X-Amz-Server-Side-Encryption-Customer-Key-MD5",
-        "hRasmdxgYDKV3nvbahU1MA==",
-    );
+    let (algorithm, key, md5) = SSE_C;
     // The MD5 of the key's base64 text instead of its bytes.
     let text_md5 = (md5.0, "t52DDCIm7WL8PC2PMFZOiw==");
-    let submit = |fields: &[(&str, &str)]| {
-        let conditions: String = fields
-            .iter()
-            .map(|(f, v)| format!(r#", {{"{f}": "{v}"}}"#))
-            .collect();
-        let mut form = vec![("key", "k")];
-        form.extend_from_slice(fields);
-        check(
-            &format!(r#", ["starts-with", "$key", ""]{conditions}"#),
-            &form,
-            "a",
-            1,
-        )
-    };
+    let submit = |fields: &[(&str, &str)]| verifier().verify_at(&exactly(fields).file("a", 1), NOW);
     let accepted = submit(&[algorithm, key, md5]).unwrap();
     assert!(accepted.headers.iter().any(|(n, _)| n == key.0));
     for (fields, field, s3) in [
@@ -1058,26 +1067,9 @@ fn sse_c_fields_go_together_and_the_md5_is_the_keys() {
 /// (`InvalidRequest`); a form not marked as plain HTTP came over TLS.
 #[test]
 fn sse_c_over_plain_http_is_refused() {
-    let algorithm = ("X-Amz-Server-Side-Encryption-Customer-Algorithm", "AES256");
-    let key = (
-        "x-amz-server-side-encryption-customer-key",
-        "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
-    );
-    let md5 = (
-        "x-amz-server-side-encryption-customer-key-MD5",
-        "hRasmdxgYDKV3nvbahU1MA==",
-    );
+    let (algorithm, key, md5) = SSE_C;
     let submit = |fields: &[(&str, &str)], plain_http: bool| {
-        let conditions: String = fields
-            .iter()
-            .map(|(f, v)| format!(r#", {{"{f}": "{v}"}}"#))
-            .collect();
-        let mut form = vec![("key", "k")];
-        form.extend_from_slice(fields);
-        let form = form_for(
-            &format!(r#", ["starts-with", "$key", ""]{conditions}"#),
-            &form,
-        );
+        let form = exactly(fields);
         let form = if plain_http { form.plain_http() } else { form };
         verifier().verify_at(&form.file("a", 1), NOW)
     };
@@ -1088,7 +1080,10 @@ fn sse_c_over_plain_http_is_refused() {
             vec![algorithm, key, md5],
             "x-amz-server-side-encryption-customer-algorithm",
         ),
-        (vec![md5, key, algorithm], md5.0),
+        (
+            vec![md5, key, algorithm],
+            "x-amz-server-side-encryption-customer-key-MD5",
+        ),
         // Before the fields are checked together: one alone is refused
         // for the transport.
         (vec![key], key.0),
