@@ -346,6 +346,25 @@ fn sse_c_over_plain_http_is_refused_and_the_key_never_stored_or_echoed() {
         ),
         "{body}"
     );
+    // Another key than the policy's: refused by the condition first, and
+    // neither key is in the answer.
+    let other = "c2Vjb25kIGtleSBvZiB0aGlydHktdHdvIGJ5dGVzISE=";
+    let mut form = multipart::Form::new();
+    for (name, value) in signed.fields() {
+        let value = if value == key { other } else { value };
+        form = form.text(name.to_string(), value.to_string());
+    }
+    let form = form.part("file", multipart::Part::bytes(b"top secret".to_vec()));
+    let r = client().post(signed.url()).multipart(form).send().unwrap();
+    assert_eq!(r.status(), 403);
+    let body = r.text().unwrap();
+    assert!(
+        body.contains("x-amz-server-side-encryption-customer-key"),
+        "{body}"
+    );
+    for secret in [key, other] {
+        assert!(!body.contains(secret), "{body}");
+    }
     let r = client()
         .get(format!("{}/{BUCKET}/s/secret.bin", running.url()))
         .send()

@@ -1,6 +1,7 @@
 //! What S3 stores when it accepts a form, and the values it checks then.
 
 use super::prepare::Prepared;
+use super::rejection::{held_value, REDACTED};
 use super::{Checksum, Rejection, S3ErrorCode};
 use crate::rules::{self, FieldKind, Kept, Role};
 
@@ -83,7 +84,7 @@ impl std::fmt::Debug for Accepted {
             .iter()
             .map(|(name, value)| {
                 let shown = if rules::is_secret(name) {
-                    "<redacted>"
+                    REDACTED
                 } else {
                     value
                 };
@@ -141,7 +142,7 @@ pub(crate) fn accept(form: &Prepared<'_>) -> Result<Accepted, Rejection> {
         };
         let invalid = |reason: String, code| Rejection::InvalidValue {
             field: spec.name.into(),
-            value: value.into(),
+            value: held_value(spec.name, value),
             reason,
             code,
         };

@@ -5,6 +5,7 @@ use time::OffsetDateTime;
 
 use super::names;
 use super::prepare::{canonical, Prepared};
+use super::rejection::{held_condition, held_value};
 use super::Rejection;
 use crate::document::RawCondition;
 use crate::rules::{self, FieldKind, Kept, Role};
@@ -180,7 +181,7 @@ pub(crate) fn failures<C: Checked>(
         if !covered && !names::exempt(field.kind) {
             push!(Rejection::ExtraField {
                 field: field.sent_name.into(),
-                value: field.raw.into(),
+                value: held_value(field.sent_name, field.raw),
             });
         }
     }
@@ -218,8 +219,8 @@ fn check_condition<C: Checked>(
         Some(v) if holds(v) => None,
         value => Some(Rejection::ConditionFailed {
             field: canonical(field),
-            condition: condition.to_condition(),
-            value: value.map(str::to_owned),
+            condition: held_condition(condition.to_condition()),
+            value: value.map(|v| held_value(field, v)),
         }),
     }
 }

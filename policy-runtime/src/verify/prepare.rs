@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use super::filename;
 use super::names::{self, Caseless, Fixed};
+use super::rejection::held_value;
 use super::submission::{Submission, MAX_FORM_BYTES};
 use super::{Rejection, S3ErrorCode};
 use crate::rules::FieldKind;
@@ -161,7 +162,7 @@ pub(crate) fn prepare(form: &Submission) -> Result<Prepared<'_>, Rejection> {
             if expanded > MAX_EXPANDED_BYTES {
                 return Err(Rejection::InvalidValue {
                     field: canonical(sent_name),
-                    value: raw.into(),
+                    value: held_value(sent_name, raw),
                     reason: format!(
                         "with `${{filename}}` replaced, the form's values exceed {MAX_EXPANDED_BYTES} bytes"
                     ),

@@ -138,7 +138,9 @@ impl fmt::Display for S3ErrorCode {
 /// condition and the value.
 ///
 /// [`Rejection::code`] gives the S3 error code a server answers with (and its
-/// HTTP status); `Display` says what to change.
+/// HTTP status); `Display` says what to change. The value of a field that
+/// holds a secret (the SSE-C key), sent or in a condition, is held as
+/// `<redacted>`: a rejection can be logged and answered with.
 ///
 /// ```
 /// use policy_runtime::verify::{Rejection, S3ErrorCode};
@@ -531,6 +533,39 @@ fn xml_escape(s: &str) -> String {
         }
     }
     out
+}
+
+/// How rejections and [`Accepted`](super::Accepted) show the value of a
+/// field that holds a secret (the SSE-C key).
+pub(crate) const REDACTED: &str = "<redacted>";
+
+/// `value`, sent in `field`, as a rejection holds it: [`REDACTED`] when the
+/// field holds a secret ([`rules::is_secret`]), so that no rejection
+/// carries one into a log or a response.
+pub(crate) fn held_value(field: &str, value: &str) -> String {
+    if crate::rules::is_secret(field) {
+        REDACTED.into()
+    } else {
+        value.into()
+    }
+}
+
+/// `condition` as a rejection holds it: its value [`REDACTED`] when its
+/// field holds a secret (a policy may pin the SSE-C key).
+pub(crate) fn held_condition(condition: Condition) -> Condition {
+    match condition {
+        Condition::Eq { field, .. } if crate::rules::is_secret(field.as_str()) => Condition::Eq {
+            field,
+            value: REDACTED.into(),
+        },
+        Condition::StartsWith { field, .. } if crate::rules::is_secret(field.as_str()) => {
+            Condition::StartsWith {
+                field,
+                prefix: REDACTED.into(),
+            }
+        }
+        other => other,
+    }
 }
 
 /// A value for a message: quoted, escaped, and cut after 200 characters so a

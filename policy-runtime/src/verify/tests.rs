@@ -1102,3 +1102,66 @@ fn sse_c_over_plain_http_is_refused() {
         assert!(!message.contains(key.1), "{message}");
     }
 }
+
+/// A rejection never carries a secret field's value (the SSE-C key), sent
+/// or in the policy's condition: not in `Debug`, `Display`, S3's message,
+/// the XML body or `value()`, whatever the rule that refused it.
+#[test]
+fn rejections_carry_no_sse_c_key() {
+    let (algorithm, key, md5) = SSE_C;
+    // Another valid key (32 bytes), and a passphrase where a key belongs.
+    let other = "c2Vjb25kIGtleSBvZiB0aGlydHktdHdvIGJ5dGVzISE=";
+    let passphrase = "my long secret passphrase";
+    let exact = |fields: &[(&str, &str)]| -> String {
+        fields
+            .iter()
+            .map(|(f, v)| format!(r#", {{"{f}": "{v}"}}"#))
+            .collect()
+    };
+    let starts_key = r#", ["starts-with", "$key", ""]"#;
+    let cases = [
+        // The policy pins one key, the form sends another.
+        (
+            format!("{starts_key}{}", exact(&[algorithm, key, md5])),
+            vec![("key", "k"), algorithm, (key.0, other), md5],
+        ),
+        // No condition covers the key.
+        (
+            format!("{starts_key}{}", exact(&[algorithm, md5])),
+            vec![("key", "k"), algorithm, (key.0, other), md5],
+        ),
+        // A value S3 cannot read as a key, covered by its condition.
+        (
+            format!(
+                "{starts_key}{}",
+                exact(&[algorithm, (key.0, passphrase), md5])
+            ),
+            vec![("key", "k"), algorithm, (key.0, passphrase), md5],
+        ),
+    ];
+    let mut fields_refused = Vec::new();
+    for (conditions, fields) in &cases {
+        let r = check(conditions, fields, "a", 1).unwrap_err();
+        fields_refused.push(r.field().map(str::to_string));
+        let shown = [
+            format!("{r:?}"),
+            r.to_string(),
+            r.s3_message(),
+            r.to_xml(),
+            r.value().unwrap_or_default().to_string(),
+        ];
+        for text in shown {
+            for secret in [key.1, other, passphrase] {
+                assert!(!text.contains(secret), "{text}");
+            }
+        }
+    }
+    assert_eq!(
+        fields_refused,
+        [
+            Some(key.0.to_string()),
+            Some(key.0.to_string()),
+            Some(key.0.to_string())
+        ]
+    );
+}
