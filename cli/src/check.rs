@@ -94,8 +94,8 @@ pub fn run(args: Args) -> Result<Verdict, Failure> {
     // A form posted to an http:// URL travels in the clear, where S3
     // refuses SSE-C.
     let over_http = input.form.as_ref().is_some_and(|(url, _)| {
-        url.get(..7)
-            .is_some_and(|scheme| scheme.eq_ignore_ascii_case("http://"))
+        url.split_once("://")
+            .is_some_and(|(scheme, _)| scheme.eq_ignore_ascii_case("http"))
     });
     if over_http {
         form = form.plain_http();

@@ -927,7 +927,7 @@ pub use conditions::{
 pub use lookup::{lookup, lookup_known, lookup_unknown};
 pub use sse_c::{
     check_sse_c_conditions, check_sse_c_fields, check_sse_c_transport, SseCProblem,
-    SSE_C_ALGORITHM_FIELD, SSE_C_KEY_FIELD, SSE_C_KEY_MD5_FIELD,
+    SSE_C_ALGORITHM_FIELD, SSE_C_FIELDS, SSE_C_KEY_FIELD, SSE_C_KEY_MD5_FIELD,
 };
 pub use tagging::check_tagging;
 

@@ -30,6 +30,15 @@ pub const SSE_C_KEY_FIELD: &str = "x-amz-server-side-encryption-customer-key";
 /// ```
 pub const SSE_C_KEY_MD5_FIELD: &str = "x-amz-server-side-encryption-customer-key-MD5";
 
+/// The three SSE-C fields, which S3 takes only together (and only over
+/// TLS).
+///
+/// ```
+/// # use policy_rules::{SSE_C_FIELDS, SSE_C_KEY_FIELD};
+/// assert!(SSE_C_FIELDS.contains(&SSE_C_KEY_FIELD));
+/// ```
+pub const SSE_C_FIELDS: [&str; 3] = [SSE_C_ALGORITHM_FIELD, SSE_C_KEY_FIELD, SSE_C_KEY_MD5_FIELD];
+
 /// Why a form's SSE-C fields cannot be used. S3 answers each with a 400,
 /// the code [`s3_code`](SseCProblem::s3_code) names;
 /// [`Display`](std::fmt::Display) gives S3's message and what to change.
@@ -245,10 +254,11 @@ pub fn check_sse_c_transport<'a>(
     if !over_plain_http {
         return Ok(());
     }
-    let sse_c = [SSE_C_ALGORITHM_FIELD, SSE_C_KEY_FIELD, SSE_C_KEY_MD5_FIELD];
-    let first = names
-        .into_iter()
-        .find_map(|name| sse_c.into_iter().find(|f| f.eq_ignore_ascii_case(name)));
+    let first = names.into_iter().find_map(|name| {
+        SSE_C_FIELDS
+            .into_iter()
+            .find(|f| f.eq_ignore_ascii_case(name))
+    });
     match first {
         Some(field) => Err(SseCProblem::OverPlainHttp { field }),
         None => Ok(()),

@@ -343,11 +343,7 @@ fn every_user_field_in_the_table_builds_and_signs() {
             b = b.eq(crc64, sample(crc64)).unwrap();
         }
         // S3 takes the SSE-C fields only together.
-        let sse_c = [
-            policy_runtime::rules::SSE_C_ALGORITHM_FIELD,
-            policy_runtime::rules::SSE_C_KEY_FIELD,
-            policy_runtime::rules::SSE_C_KEY_MD5_FIELD,
-        ];
+        let sse_c = policy_runtime::rules::SSE_C_FIELDS;
         if sse_c.contains(&spec.name) {
             for other in sse_c.into_iter().filter(|&f| f != spec.name) {
                 b = b.eq(other, sample(other)).unwrap();

@@ -193,12 +193,7 @@ pub(crate) fn accept(form: &Prepared<'_>) -> Result<Accepted, Rejection> {
             }
             // The secret is for the server to use; `Debug` redacts it.
             Kept::Header | Kept::Secret => {
-                sse_c_fields |= [
-                    rules::SSE_C_ALGORITHM_FIELD,
-                    rules::SSE_C_KEY_FIELD,
-                    rules::SSE_C_KEY_MD5_FIELD,
-                ]
-                .contains(&spec.name);
+                sse_c_fields |= rules::SSE_C_FIELDS.contains(&spec.name);
                 accepted.headers.push((spec.name.into(), value.into()));
             }
             // Checked together below.
